@@ -1,0 +1,165 @@
+import { SlimDaskError, show } from "../common/errors";
+import { validateRepository, validateTag } from "../common/docker-reference";
+import { ImageRecipeConfig } from "./recipe-types";
+
+/**
+ * The non-recipe fields of an image config: where the image goes, not what is in it.
+ * A CLI config file and the component args share them; the recipe fields are handed to
+ * `resolveRecipe`, which knows those.
+ */
+export interface ImagePublishConfig {
+  imageName?: string;
+  tag?: string;
+  push?: boolean;
+  registry?: { server: string; username?: string };
+  contextDir?: string;
+}
+
+const PUBLISH_KEYS = ["imageName", "tag", "push", "registry", "contextDir"] as const;
+
+/** Fields under which a secret could hide in a plain config file. */
+const SECRET_KEYS = new Set(["password", "token", "secret"]);
+
+/**
+ * Splits a parsed config (CLI file or unwrapped component args) into the recipe and the
+ * publishing fields, validating the latter. Secrets are refused: a config file is plain
+ * text and may be committed, so passwords belong in Pulumi secrets only.
+ */
+export function splitImageConfig(raw: unknown): {
+  recipe: ImageRecipeConfig;
+  publish: ImagePublishConfig;
+} {
+  if (raw === undefined || raw === null) return { recipe: {}, publish: {} };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new SlimDaskError(
+      "config",
+      `must be a mapping of fields, got ${show(raw)}`,
+      'write the config as a YAML or JSON object, e.g. `python: "3.12"`',
+    );
+  }
+  const recipe: Record<string, unknown> = {};
+  const publish: ImagePublishConfig = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(PUBLISH_KEYS as readonly string[]).includes(key)) {
+      recipe[key] = value;
+      continue;
+    }
+    if (value === undefined) continue;
+    switch (key) {
+      case "imageName":
+        publish.imageName = validateRepository(requireString(value, key), key);
+        break;
+      case "tag":
+        publish.tag = validateTag(requireString(value, key), key);
+        break;
+      case "push":
+        if (typeof value !== "boolean") {
+          throw new SlimDaskError(
+            key,
+            `must be true or false, got ${show(value)}`,
+            "write `push: false` to build without pushing",
+          );
+        }
+        publish.push = value;
+        break;
+      case "registry":
+        publish.registry = parseRegistry(value);
+        break;
+      case "contextDir":
+        publish.contextDir = requirePath(value, key);
+        break;
+    }
+  }
+  return { recipe: recipe as ImageRecipeConfig, publish };
+}
+
+function parseRegistry(value: unknown): { server: string; username?: string } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new SlimDaskError(
+      "registry",
+      `must be a mapping, got ${show(value)}`,
+      "give `registry: {server: ..., username: ...}`",
+    );
+  }
+  const out: { server: string; username?: string } = { server: "" };
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const field = `registry.${key}`;
+    if (SECRET_KEYS.has(key)) {
+      throw new SlimDaskError(
+        field,
+        "secrets are not accepted in plain configuration",
+        "pass the password to the SlimDaskImage component as a Pulumi secret (`pulumi config set --secret`), never in a file",
+      );
+    }
+    if (key === "server") out.server = requireRegistryHost(v, field);
+    else if (key === "username") out.username = requirePrintable(v, field);
+    else {
+      throw new SlimDaskError(
+        field,
+        "is not a known registry field",
+        "use only `server` and `username` (the password is a Pulumi secret)",
+      );
+    }
+  }
+  if (!out.server) {
+    throw new SlimDaskError(
+      "registry.server",
+      "is required when `registry` is given",
+      "set it to the registry host, e.g. `ghcr.io`",
+    );
+  }
+  return out;
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== "string") {
+    throw new SlimDaskError(
+      field,
+      `must be a string, got ${show(value)}`,
+      "quote the value in the config",
+    );
+  }
+  return value;
+}
+
+/** A registry host with optional port, as docker login takes it. */
+export function requireRegistryHost(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  if (
+    !/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?$/.test(
+      s,
+    )
+  ) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} is not a registry host`,
+      "give a host with optional port, e.g. `ghcr.io` or `registry.example.com:5000` (no scheme, no path)",
+    );
+  }
+  return s;
+}
+
+/** Printable ASCII without whitespace at the ends: usernames and similar identifiers. */
+export function requirePrintable(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(s)) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} has control characters, surrounding spaces or is empty`,
+      "give a plain printable value",
+    );
+  }
+  return s;
+}
+
+function requirePath(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  if (s.length === 0 || /[\x00-\x1f\x7f]/.test(s)) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} is not a usable directory path`,
+      "give a relative directory such as `.slim-dask/dask`",
+    );
+  }
+  return s;
+}
