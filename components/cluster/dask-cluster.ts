@@ -170,7 +170,7 @@ export class DaskCluster extends pulumi.ComponentResource {
     const namespaceName = p.apply((x) => x.config.namespace);
     const dependsOn: pulumi.Resource[] = [];
 
-    if (createsNamespace(args.createNamespace)) {
+    if (createNamespace) {
       // A Namespace resource (rather than helm's createNamespace) so the pull Secret can live in it.
       dependsOn.push(
         new k8s.core.v1.Namespace(

@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource as the mock engine saw it, plus the parent it was given. */
+export interface SeenResource {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  custom: boolean;
+}
+
+/** The fake digest every mocked push returns, so tests can assert the pin. */
+export const FAKE_DIGEST = `sha256:${"ab".repeat(32)}`;
+
+/**
+ * Installs Pulumi mocks (no CLI, no plugins) and returns the list every new resource is
+ * appended to. docker.Image gets a repoDigest like a real push; helm Releases a status.
+ */
+export function installMocks(): SeenResource[] {
+  const seen: SeenResource[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        seen.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          custom: args.custom ?? false,
+        });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "docker:index/image:Image") {
+          const repo = String(args.inputs.imageName).replace(/:[^:/]+$/, "");
+          state.repoDigest = args.inputs.skipPush ? "" : `${repo}@${FAKE_DIGEST}`;
+        }
+        if (args.type === "kubernetes:helm.sh/v3:Release") {
+          state.status = {
+            status: "deployed",
+            name: args.inputs.name,
+            namespace: args.inputs.namespace,
+          };
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "slim-dask",
+    "test",
+    false,
+  );
+  return seen;
+}
+
+/** Resolves an Output in a test (mocks make every value known). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Whether an Output is marked secret. */
+export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
+
+/** Records the parent and type of every child a component creates (transformations reach children). */
+export function childRecorder(): {
+  opts: pulumi.ComponentResourceOptions;
+  children: {
+    type: string;
+    name: string;
+    parent: pulumi.Resource | undefined;
+    props: Record<string, unknown>;
+  }[];
+} {
+  const children: {
+    type: string;
+    name: string;
+    parent: pulumi.Resource | undefined;
+    props: Record<string, unknown>;
+  }[] = [];
+  return {
+    children,
+    opts: {
+      transformations: [
+        (a) => {
+          children.push({ type: a.type, name: a.name, parent: a.opts.parent, props: a.props });
+          return undefined;
+        },
+      ],
+    },
+  };
+}
+
+/** Waits until Pulumi's mock engine has registered every pending resource. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
