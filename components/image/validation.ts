@@ -12,17 +12,19 @@ import { formatImageReference, parseImageReference } from "../common/docker-refe
 /** Keys that would touch an object's prototype when used as a map key. */
 const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-/** Describes a value's type for error messages (`null` and arrays are not just "object"). */
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value;
+/** Describes a value and its type for error messages (`null` and arrays are not "object"). */
+export function describe(value: unknown): string {
+  const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+  // JSON would print NaN and Infinity as null; numbers and bigints read better as-is.
+  const shown =
+    typeof value === "number" || typeof value === "bigint" ? String(value) : show(value);
+  return `${type} ${shown}`;
 }
 
 /** A non-empty string no longer than `max`, or a SlimDaskError that says what was given. */
 export function expectString(value: unknown, field: string, fix: string, max = 256): string {
   if (typeof value !== "string") {
-    throw new SlimDaskError(field, `must be a string, got ${typeName(value)} ${show(value)}`, fix);
+    throw new SlimDaskError(field, `must be a string, got ${describe(value)}`, fix);
   }
   if (value.length === 0) throw new SlimDaskError(field, `must not be empty, got ""`, fix);
   if (value.length > max) {
@@ -55,7 +57,7 @@ export function expectBoolean(value: unknown, field: string): boolean {
   if (typeof value !== "boolean") {
     throw new SlimDaskError(
       field,
-      `must be true or false, got ${typeName(value)} ${show(value)}`,
+      `must be true or false, got ${describe(value)}`,
       "write true or false without quotes",
     );
   }
@@ -76,7 +78,7 @@ export function expectPlainObject(
     Array.isArray(value) ||
     (proto !== Object.prototype && proto !== null)
   ) {
-    throw new SlimDaskError(field, `must be an object, got ${typeName(value)} ${show(value)}`, fix);
+    throw new SlimDaskError(field, `must be an object, got ${describe(value)}`, fix);
   }
   return value as Record<string, unknown>;
 }
@@ -126,11 +128,12 @@ export function validateList<T>(
   if (!Array.isArray(value)) {
     throw new SlimDaskError(
       field,
-      `must be a list, got ${typeName(value)} ${show(value)}`,
+      `must be a list, got ${describe(value)}`,
       `write a list, e.g. [${fix}]`,
     );
   }
-  return value.map((v, i) => item(v, `${field}[${i}]`));
+  // Array.from visits holes as undefined (map would skip them and keep the hole).
+  return Array.from(value as unknown[], (v, i) => item(v, `${field}[${i}]`));
 }
 
 /**
@@ -365,11 +368,7 @@ const MAX_ID = 2147483646;
 export function validateId(value: unknown, field: string): number {
   const fix = `use an integer from 1 to ${MAX_ID} (0 is root; the image is meant to run as a non-root user)`;
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new SlimDaskError(
-      field,
-      `must be an integer, got ${typeName(value)} ${show(value)}`,
-      fix,
-    );
+    throw new SlimDaskError(field, `must be an integer, got ${describe(value)}`, fix);
   }
   if (value < 1 || value > MAX_ID) {
     throw new SlimDaskError(field, `${show(value)} is out of range`, fix);
