@@ -1,0 +1,86 @@
+import { DaskClusterConfig } from "./config-types";
+import { SCHEDULER_PORT } from "./constants";
+import { splitImageForChart } from "./image-pin";
+import { pullSecretName } from "./pull-secret";
+import { ChartValues } from "./release";
+import { ResolvedPodSettings, resolveClusterConfig } from "./resolve";
+import { deepMerge } from "./value-tree";
+
+export * from "./constants";
+export { chartFullname, dashboardUrl, schedulerAddress } from "./release";
+export type { ChartValues } from "./release";
+export { resolveClusterConfig } from "./resolve";
+export type { ResolvedClusterConfig } from "./resolve";
+export { splitImageForChart } from "./image-pin";
+
+/** Resources, env, args and placement of one pod, in the chart's value shapes. */
+function podValues(pod: ResolvedPodSettings): ChartValues {
+  const out: ChartValues = {};
+  if (pod.cpu !== undefined || pod.memory !== undefined) {
+    // requests = limits: guaranteed QoS, and Dask sizes itself from the limits.
+    const q: Record<string, string> = {};
+    if (pod.cpu !== undefined) q.cpu = pod.cpu;
+    if (pod.memory !== undefined) q.memory = pod.memory;
+    out.resources = { limits: { ...q }, requests: { ...q } };
+  }
+  const envNames = Object.keys(pod.env).sort();
+  if (envNames.length > 0) out.env = envNames.map((name) => ({ name, value: pod.env[name] }));
+  if (pod.extraArgs.length > 0) out.extraArgs = [...pod.extraArgs];
+  if (Object.keys(pod.nodeSelector).length > 0) out.nodeSelector = { ...pod.nodeSelector };
+  if (pod.tolerations.length > 0) out.tolerations = pod.tolerations.map((t) => ({ ...t }));
+  if (pod.affinity !== undefined) out.affinity = structuredClone(pod.affinity);
+  return out;
+}
+
+/**
+ * The dask chart values for a cluster config: the image pinned (digest kept) for scheduler
+ * and workers, non-root pod securityContext, resources with matching `--nthreads`, scheduler
+ * port fixed at 8786, Jupyter off unless asked, pull secrets when credentials are given;
+ * raw `values` merged last (every path checked against the chart model). Pure and
+ * deterministic: equal configs give deep-equal values with the same key order.
+ * Throws SlimDaskError for any invalid config.
+ */
+export function daskChartValues(config: DaskClusterConfig): ChartValues {
+  const c = resolveClusterConfig(config);
+  const pin = splitImageForChart(c.image, "image");
+  const pullSecrets = c.imagePullCredentials
+    ? { pullSecrets: [{ name: pullSecretName(c.releaseName) }] }
+    : {};
+  const image = { repository: pin.repository, tag: pin.tag, pullPolicy: "IfNotPresent" };
+  // Pod level: the chart has no container securityContext. fsGroup makes volumes writable.
+  const securityContext = {
+    runAsUser: c.runAsUser,
+    runAsGroup: c.runAsUser,
+    runAsNonRoot: true,
+    fsGroup: c.runAsUser,
+  };
+
+  const worker: ChartValues = {
+    image: { ...image, dask_worker: "dask-worker", ...pullSecrets },
+    replicas: c.workers.replicas,
+    ...podValues(c.workers),
+    securityContext: { ...securityContext },
+  };
+  if (c.workers.threads !== undefined) worker.threads_per_worker = c.workers.threads;
+  if (c.workers.cpu !== undefined && c.workers.memory === undefined) {
+    // Without a memory limit the chart would pass its default `--memory-limit 4GiB`;
+    // `auto` lets Dask read the real limit (cgroup or host memory).
+    worker.default_resources = { memory: "auto" };
+  }
+
+  const values: ChartValues = {
+    scheduler: {
+      image: { ...image, ...pullSecrets },
+      serviceType: c.scheduler.serviceType,
+      servicePort: SCHEDULER_PORT,
+      ...podValues(c.scheduler),
+      securityContext: { ...securityContext },
+    },
+    worker,
+    jupyter: {
+      enabled: c.jupyter,
+      ...(c.imagePullCredentials ? { image: { ...pullSecrets } } : {}),
+    },
+  };
+  return deepMerge(values, structuredClone(c.values));
+}
