@@ -1,0 +1,159 @@
+#!/bin/sh
+# slim-dask prune: delete files a Dask process never reads from one install prefix, in the same
+# RUN (layer) as the install, and print what each rule saved.
+#
+# Usage: sh prune.sh PREFIX RULE...
+#   bytecode          *.pyc files, then __pycache__ directories left empty
+#   static-libs       *.a static libraries (only the linker reads them)
+#   source-maps       *.js.map JavaScript source maps (only browser dev tools read them)
+#   bokeh-unminified  under */site-packages/bokeh/server/static: every *.js that has a *.min.js
+#                     twin (the dashboard loads the minified bundles, BOKEH_MINIFIED defaults to
+#                     true), plus the build-time-only compiler (js/compiler.js, js/compiler/) and
+#                     the extension-compiler module tree js/lib/. A *.js without a twin anywhere
+#                     else is kept: it may be served as-is.
+#   headers           PREFIX/include, and C/C++ headers (*.h *.hh *.hpp *.hxx) inside
+#                     */site-packages/*/include/ (numpy.get_include() & co. only matter when
+#                     compiling extensions, which a runtime image does not do)
+#   docs              PREFIX/share/{doc,man,info,gtk-doc}
+#   tests             directories named tests or test below a package in */site-packages/
+#   package-cache     everything in PREFIX/pkgs (conda's package cache); PREFIX/conda-meta stays
+#
+# Output, one line per rule and a total (a benchmark parses these lines; keep the format):
+#   slim-dask-prune: rule=<name> files=<n> bytes=<b>
+#   slim-dask-prune: total files=<n> bytes=<b>
+# files/bytes count the regular files removed and their apparent sizes (a hard-linked file
+# counts in full). Symlinks and directories are removed too but not counted.
+#
+# Portability: POSIX sh plus the find/stat/awk/rm that GNU and BusyBox (Alpine) both provide:
+# no `-type f,l`, no -delete, no -printf, no -mindepth. find never follows symlinks here (its
+# default), so symlink loops and `lib/python3.1 -> python3.12` are neither entered nor counted
+# twice. Absent targets (no Bokeh, no include/) are not errors.
+set -eu
+
+me=slim-dask-prune
+rules="bytecode static-libs source-maps bokeh-unminified headers docs tests package-cache"
+
+die() {
+  code=$1
+  shift
+  printf '%s: error: %s\n' "$me" "$*" >&2
+  exit "$code"
+}
+
+[ "$#" -ge 1 ] || die 2 "usage: prune.sh PREFIX RULE... (rules: $rules)"
+prefix=$1
+shift
+# Strip trailing slashes so "/opt/conda/" and "/" are recognised for what they are.
+while :; do
+  case $prefix in
+    */) prefix=${prefix%/} ;;
+    *) break ;;
+  esac
+done
+case $prefix in
+  "") die 2 "refusing to prune the root directory /: pass the install prefix, e.g. /opt/conda" ;;
+  /*) ;;
+  *) die 2 "PREFIX must be an absolute path, got '$1'" ;;
+esac
+[ -d "$prefix" ] || die 1 "PREFIX $prefix is not a directory"
+
+# Check every rule before deleting anything: a typo must not leave a half-pruned tree.
+for rule in "$@"; do
+  case " $rules " in
+    *" $rule "*) ;;
+    *) die 2 "unknown rule '$rule' (rules: $rules)" ;;
+  esac
+done
+
+sizes=$(mktemp)
+trap 'rm -f "$sizes"' EXIT
+
+# measure ROOT EXPRESSION...: record the apparent size of each regular file that
+# `find ROOT EXPRESSION` selects, before anything is removed.
+measure() {
+  root=$1
+  shift
+  find "$root" -type f \( "$@" \) -exec stat -c %s {} + >>"$sizes"
+}
+
+# prune_files ROOT EXPRESSION...: remove the regular files and symlinks that EXPRESSION selects.
+prune_files() {
+  measure "$@"
+  root=$1
+  shift
+  find "$root" \( -type f -o -type l \) \( "$@" \) -exec rm -f {} +
+}
+
+# real_dir DIR: true for a directory that is not a symlink (a symlinked one is left alone).
+real_dir() {
+  [ -d "$1" ] && [ ! -L "$1" ]
+}
+
+# prune_dir DIR: remove DIR and everything below it.
+prune_dir() {
+  real_dir "$1" || return 0
+  measure "$1" -type f
+  rm -rf "$1"
+}
+
+run_rule() {
+  case $1 in
+    bytecode)
+      prune_files "$prefix" -name '*.pyc'
+      find "$prefix" -type d -name __pycache__ -empty -prune -exec rmdir {} +
+      ;;
+    static-libs)
+      prune_files "$prefix" -name '*.a'
+      ;;
+    source-maps)
+      prune_files "$prefix" -name '*.js.map'
+      ;;
+    bokeh-unminified)
+      # shellcheck disable=SC2016 # $1 belongs to the inner sh, not to this one
+      prune_files "$prefix" -path '*/site-packages/bokeh/server/static/*' \
+        -name '*.js' ! -name '*.min.js' \( \
+        -path '*/bokeh/server/static/js/compiler.js' \
+        -o -path '*/bokeh/server/static/js/compiler/*' \
+        -o -path '*/bokeh/server/static/js/lib/*' \
+        -o -exec sh -c 'test -e "${1%.js}.min.js"' sh {} \; \)
+      ;;
+    headers)
+      prune_dir "$prefix/include"
+      prune_files "$prefix" -path '*/site-packages/*/include/*' \
+        \( -name '*.h' -o -name '*.hh' -o -name '*.hpp' -o -name '*.hxx' \)
+      ;;
+    docs)
+      for dir in doc man info gtk-doc; do
+        prune_dir "$prefix/share/$dir"
+      done
+      ;;
+    tests)
+      # In -path, * also matches "/": these are exactly the files below the directories removed next.
+      measure "$prefix" \( -path '*/site-packages/*/tests/*' -o -path '*/site-packages/*/test/*' \)
+      find "$prefix" -type d \( -name tests -o -name test \) -path '*/site-packages/*/*' -prune \
+        -exec rm -rf {} +
+      ;;
+    package-cache)
+      if real_dir "$prefix/pkgs"; then
+        measure "$prefix/pkgs" -type f
+        # "pkgs/." lists the children without -mindepth, which POSIX find lacks.
+        find "$prefix/pkgs/." ! -name . -prune -exec rm -rf {} +
+      fi
+      ;;
+  esac
+}
+
+total_files=0
+total_bytes=0
+for rule in "$@"; do
+  : >"$sizes"
+  run_rule "$rule"
+  # %.0f, not %d: BusyBox awk's %d wraps above 2 GiB.
+  files=$(awk 'END { printf "%d\n", NR }' "$sizes")
+  bytes=$(awk '{ b += $1 } END { printf "%.0f\n", b }' "$sizes")
+  printf '%s: rule=%s files=%s bytes=%s\n' "$me" "$rule" "$files" "$bytes"
+  # Shell arithmetic is 64-bit in dash and BusyBox ash.
+  total_files=$((total_files + files))
+  total_bytes=$((total_bytes + bytes))
+done
+printf '%s: total files=%s bytes=%s\n' "$me" "$total_files" "$total_bytes"

@@ -1,0 +1,274 @@
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  ALL_RULES,
+  BARE_TREE,
+  FULL_TREE,
+  FixtureEntry,
+  buildTree,
+  listTree,
+  present,
+} from "./fixtures/prune-tree";
+
+const ASSETS = path.join(__dirname, "../../../components/image/assets");
+const PRUNE = path.join(ASSETS, "prune.sh");
+const SHIMS = path.join(ASSETS, "install-shims.sh");
+const BUSYBOX = "/usr/bin/busybox";
+// A hang (symlink loop) must fail the test, not the whole run.
+const TIMEOUT_MS = 60_000;
+
+let scratch: string;
+let busyboxBin: string;
+
+beforeAll(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-prune-"));
+  // A PATH holding only BusyBox applets, so find/stat/awk/rm/mktemp are BusyBox's, as on Alpine.
+  busyboxBin = path.join(scratch, "busybox-bin");
+  fs.mkdirSync(busyboxBin);
+  const applets = spawnSync(BUSYBOX, ["--list"], { encoding: "utf8" });
+  if (applets.status !== 0) throw new Error(`${BUSYBOX} --list failed: install busybox`);
+  for (const applet of applets.stdout.split("\n").filter(Boolean)) {
+    fs.symlinkSync(BUSYBOX, path.join(busyboxBin, applet));
+  }
+});
+
+afterAll(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+/** One way of running the scripts: the host's sh + GNU tools, or BusyBox throughout. */
+interface Runner {
+  name: string;
+  run(script: string, args: string[]): SpawnSyncReturns<string>;
+}
+
+const RUNNERS: Runner[] = [
+  {
+    name: "/bin/sh with GNU find",
+    run: (script, args) =>
+      spawnSync("/bin/sh", [script, ...args], { encoding: "utf8", timeout: TIMEOUT_MS }),
+  },
+  {
+    name: "BusyBox sh and applets",
+    run: (script, args) =>
+      spawnSync(BUSYBOX, ["sh", script, ...args], {
+        encoding: "utf8",
+        timeout: TIMEOUT_MS,
+        env: { PATH: busyboxBin },
+      }),
+  },
+];
+
+let counter = 0;
+/** A fresh prefix holding `entries`. */
+function freshPrefix(entries: readonly FixtureEntry[]): string {
+  const prefix = path.join(scratch, `prefix-${++counter}`);
+  fs.mkdirSync(prefix);
+  buildTree(prefix, entries);
+  return prefix;
+}
+
+/** Sum of the apparent sizes of the regular files below `root` (symlinks not followed). */
+function realBytes(root: string): number {
+  return listTree(root)
+    .map((rel) => fs.lstatSync(path.join(root, rel)))
+    .filter((st) => st.isFile())
+    .reduce((sum, st) => sum + st.size, 0);
+}
+
+interface Report {
+  rules: Map<string, { files: number; bytes: number }>;
+  total: { files: number; bytes: number } | undefined;
+}
+
+/** Parses the lines the benchmark relies on; any other stdout line fails the parse. */
+function parseReport(stdout: string): Report {
+  const rules = new Map<string, { files: number; bytes: number }>();
+  let total: Report["total"];
+  for (const line of stdout.split("\n").filter(Boolean)) {
+    const rule = /^slim-dask-prune: rule=(\S+) files=(\d+) bytes=(\d+)$/.exec(line);
+    const sum = /^slim-dask-prune: total files=(\d+) bytes=(\d+)$/.exec(line);
+    if (rule) rules.set(rule[1], { files: Number(rule[2]), bytes: Number(rule[3]) });
+    else if (sum) total = { files: Number(sum[1]), bytes: Number(sum[2]) };
+    else throw new Error(`unexpected output line: ${line}`);
+  }
+  return { rules, total };
+}
+
+/** What the fixture says `rules` must remove: regular files counted, with their sizes. */
+function expectedCounts(entries: readonly FixtureEntry[], rule: string) {
+  const files = entries.filter((e) => e.rule === rule && e.size !== undefined);
+  return { files: files.length, bytes: files.reduce((sum, e) => sum + (e.size ?? 0), 0) };
+}
+
+/** Files and symlinks that must survive when `rules` run. */
+function survivors(entries: readonly FixtureEntry[], rules: readonly string[]): string[] {
+  return entries
+    .filter((e) => !e.dir && (e.rule === undefined || !rules.includes(e.rule)))
+    .map((e) => e.path)
+    .sort();
+}
+
+test("the BusyBox runner resolves find, stat and awk to BusyBox, not GNU", () => {
+  const probe = spawnSync(
+    BUSYBOX,
+    ["sh", "-c", "for t in find stat awk; do command -v $t; $t --help 2>&1 | head -n 1; done"],
+    { encoding: "utf8", env: { PATH: busyboxBin } },
+  );
+  const lines = probe.stdout.split("\n");
+  expect(lines.filter((l) => l.startsWith(busyboxBin))).toHaveLength(3);
+  expect(lines.filter((l) => l.startsWith("BusyBox v"))).toHaveLength(3);
+});
+
+describe.each(RUNNERS)("prune.sh under $name", (runner) => {
+  test("all rules remove exactly their targets and report the real sizes removed", () => {
+    const prefix = freshPrefix(FULL_TREE);
+    const before = realBytes(prefix);
+
+    const r = runner.run(PRUNE, [prefix, ...ALL_RULES]);
+
+    expect(r.signal).toBeNull(); // the symlink loops did not hang it
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(listTree(prefix)).toEqual(survivors(FULL_TREE, ALL_RULES));
+    const report = parseReport(r.stdout);
+    expect([...report.rules.keys()]).toEqual(ALL_RULES);
+    for (const rule of ALL_RULES) {
+      // Exact counts also prove lib/python3.1 -> python3.12 was not walked a second time.
+      expect({ rule, ...report.rules.get(rule) }).toEqual({
+        rule,
+        ...expectedCounts(FULL_TREE, rule),
+      });
+    }
+    const removedFiles = FULL_TREE.filter((e) => e.rule && e.size !== undefined).length;
+    expect(report.total).toEqual({ files: removedFiles, bytes: before - realBytes(prefix) });
+  });
+
+  test("directories: empty __pycache__ and whole target dirs go, pkgs/ and conda-meta/ stay", () => {
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [prefix, ...ALL_RULES]);
+    expect(r.status).toBe(0);
+    const sp = "lib/python3.12/site-packages";
+    for (const gone of [
+      `${sp}/pkg/__pycache__`,
+      `${sp}/pkg/tests`,
+      `${sp}/pkg/sub/test`,
+      "include",
+      "share/doc",
+      "share/man",
+      "share/info",
+      "share/gtk-doc",
+      "pkgs/foo-1.0-0",
+    ]) {
+      expect({ gone, present: present(prefix, gone) }).toEqual({ gone, present: false });
+    }
+    expect(fs.readdirSync(path.join(prefix, "pkgs"))).toEqual([]);
+    expect(fs.readlinkSync(path.join(prefix, "lib/python3.1"))).toBe("python3.12");
+    expect(fs.existsSync(path.join(prefix, `${sp}/other/__pycache__/notes.txt`))).toBe(true);
+  });
+
+  test.each(ALL_RULES)("rule %s alone removes only its own targets", (rule) => {
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [prefix, rule]);
+    expect(r.status).toBe(0);
+    expect(listTree(prefix)).toEqual(survivors(FULL_TREE, [rule]));
+    const counts = expectedCounts(FULL_TREE, rule);
+    expect(parseReport(r.stdout)).toEqual({ rules: new Map([[rule, counts]]), total: counts });
+  });
+
+  test("a tree without Bokeh, include/, share/ or pkgs/ prunes nothing and exits 0", () => {
+    const prefix = freshPrefix(BARE_TREE);
+    const r = runner.run(PRUNE, [prefix, ...ALL_RULES]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(listTree(prefix)).toEqual(survivors(BARE_TREE, ALL_RULES));
+    const report = parseReport(r.stdout);
+    for (const rule of ALL_RULES) expect(report.rules.get(rule)).toEqual({ files: 0, bytes: 0 });
+    expect(report.total).toEqual({ files: 0, bytes: 0 });
+  });
+
+  test("an unknown rule exits 2 before deleting anything", () => {
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [prefix, "bytecode", "frobnicate"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown rule 'frobnicate'/);
+    expect(r.stdout).toBe("");
+    expect(listTree(prefix)).toEqual(survivors(FULL_TREE, []));
+  });
+
+  test.each([["/"], ["//"], ["opt/conda"], ["./x"]])("refuses the prefix %j", (bad) => {
+    const r = runner.run(PRUNE, [bad, "docs"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/slim-dask-prune: error: /);
+  });
+
+  test("a missing prefix fails; a trailing slash is accepted", () => {
+    expect(runner.run(PRUNE, [path.join(scratch, "nope"), "docs"]).status).toBe(1);
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [`${prefix}/`, "docs"]);
+    expect(r.status).toBe(0);
+    expect(listTree(prefix)).toEqual(survivors(FULL_TREE, ["docs"]));
+  });
+});
+
+describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
+  /** A prefix whose fake `dask` prints its arguments one per line. */
+  function fakeDaskPrefix(): string {
+    const prefix = freshPrefix([]);
+    fs.mkdirSync(path.join(prefix, "bin"));
+    fs.writeFileSync(path.join(prefix, "bin/dask"), "#!/bin/sh\nprintf '%s\\n' \"$@\"\n", {
+      mode: 0o755,
+    });
+    return prefix;
+  }
+
+  test("writes both wrappers, mode 0755, that exec `dask <sub>` with the arguments", () => {
+    const prefix = fakeDaskPrefix();
+    const r = runner.run(SHIMS, [prefix]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    for (const sub of ["scheduler", "worker"]) {
+      const shim = path.join(prefix, `bin/dask-${sub}`);
+      expect(r.stdout).toContain(`wrote ${shim}`);
+      expect(fs.statSync(shim).mode & 0o777).toBe(0o755);
+      const out = spawnSync(shim, ["--port=8786", "two words"], { encoding: "utf8" });
+      expect(out.status).toBe(0);
+      expect(out.stdout).toBe(`${sub}\n--port=8786\ntwo words\n`);
+    }
+  });
+
+  test("leaves an existing dask-scheduler alone and still adds dask-worker", () => {
+    const prefix = fakeDaskPrefix();
+    const existing = path.join(prefix, "bin/dask-scheduler");
+    fs.writeFileSync(existing, "#!/bin/sh\necho original\n", { mode: 0o755 });
+    const r = runner.run(SHIMS, [prefix]);
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(existing, "utf8")).toBe("#!/bin/sh\necho original\n");
+    expect(r.stdout).toContain(`kept existing ${existing}`);
+    expect(fs.existsSync(path.join(prefix, "bin/dask-worker"))).toBe(true);
+  });
+
+  test("a second run changes nothing", () => {
+    const prefix = fakeDaskPrefix();
+    expect(runner.run(SHIMS, [prefix]).status).toBe(0);
+    const first = fs.readFileSync(path.join(prefix, "bin/dask-worker"), "utf8");
+    const r = runner.run(SHIMS, [prefix]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("wrote");
+    expect(fs.readFileSync(path.join(prefix, "bin/dask-worker"), "utf8")).toBe(first);
+  });
+
+  test("fails without bin/dask rather than writing a shim that cannot work", () => {
+    const prefix = freshPrefix([{ path: "bin/python3", size: 1 }]);
+    const r = runner.run(SHIMS, [prefix]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/bin\/dask is missing/);
+    expect(fs.readdirSync(path.join(prefix, "bin"))).toEqual(["python3"]);
+  });
+
+  test.each([["/"], ["relative/prefix"]])("refuses the prefix %j", (bad) => {
+    expect(runner.run(SHIMS, [bad]).status).toBe(2);
+  });
+});
