@@ -164,7 +164,8 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * The known path closest to `path` (case-insensitive edit distance on the dotted form),
+ * The known path closest to `path` (a completion of it, else the smallest case-insensitive
+ * edit distance on the dotted form),
  * e.g. `worker.replicas` for `["worker", "replicaCount"]`.
  */
 export function closestValuePath(path: readonly string[]): string {
@@ -176,7 +177,11 @@ export function closestValuePath(path: readonly string[]): string {
   let best = "";
   let bestScore = Infinity;
   for (const candidate of knownValuePaths()) {
-    const score = editDistance(wanted, candidate.toLowerCase());
+    const lower = candidate.toLowerCase();
+    // A truncated key (`image.repo`) is a completion, closer than any edit.
+    const score = lower.startsWith(wanted)
+      ? 1 + (lower.length - wanted.length) / 1000
+      : editDistance(wanted, lower);
     if (score < bestScore) [best, bestScore] = [candidate, score];
   }
   return best;

@@ -220,7 +220,11 @@ function resolvePod(
 }
 
 function resolveWorkers(value: unknown): ResolvedWorkers {
-  const w = expectPlainObject(value ?? {}, "workers", "write `workers: {replicas: 3, ...}`");
+  const w = expectPlainObject(
+    value === undefined ? {} : value,
+    "workers",
+    "write `workers: {replicas: 3, ...}`",
+  );
   rejectUnknownKeys(w, WORKER_KEYS, "workers");
   const pod = resolvePod(w, "workers", WORKER_RESERVED);
   const replicas = optional(w, "replicas", "workers", (v, f) => requireInteger(v, f, 0));
@@ -243,7 +247,7 @@ function resolveWorkers(value: unknown): ResolvedWorkers {
 
 function resolveScheduler(value: unknown): ResolvedScheduler {
   const s = expectPlainObject(
-    value ?? {},
+    value === undefined ? {} : value,
     "scheduler",
     "write `scheduler: {serviceType: ClusterIP, ...}`",
   );
@@ -301,7 +305,11 @@ function resolvePullCredentials(value: unknown, image: string): PullCredentialsC
 }
 
 function resolveValues(value: unknown): Record<string, unknown> {
-  const values = expectPlainObject(value ?? {}, "values", "write chart values as a mapping");
+  const values = expectPlainObject(
+    value === undefined ? {} : value,
+    "values",
+    "write chart values as a mapping",
+  );
   checkValuePaths(values, "values");
   const port = valueAt(values, ["scheduler", "servicePort"]);
   if (port !== undefined && port !== SCHEDULER_PORT) {
