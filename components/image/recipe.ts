@@ -266,7 +266,11 @@ export function resolveRecipe(config: ImageRecipeConfig): ImageRecipe {
         : validatePythonVersion(pythonValue, "python", ...PYTHON_MINOR_RANGE);
 
   const daskValue = own(cfg, "dask");
-  const dask = daskValue === undefined ? DEFAULT_DASK : validateDaskVersion(daskValue, "dask");
+  // seed may reproduce the article's pre-calendar pins (dask 1.2.2).
+  const dask =
+    daskValue === undefined
+      ? DEFAULT_DASK
+      : validateDaskVersion(daskValue, "dask", base !== "seed");
 
   const bytecodeValue = own(cfg, "bytecode");
   const bytecode =

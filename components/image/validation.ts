@@ -9,6 +9,9 @@ import { formatImageReference, parseImageReference } from "../common/docker-refe
  * Lengths are checked before any regular expression runs, so no input can make one slow.
  */
 
+/** Most items a list or map may have: far above real recipes, low enough to stay fast. */
+export const MAX_ITEMS = 500;
+
 /** Keys that would touch an object's prototype when used as a map key. */
 const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -97,6 +100,15 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The path of `key` under `field`: dotted for identifier-like keys, otherwise bracketed
+ * and JSON-quoted, so a key with control characters cannot reach a terminal raw.
+ */
+export function childPath(field: string, key: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return field === "" ? key : `${field}.${key}`;
+  return `${field}[${show(key)}]`;
+}
+
+/**
  * Rejects any own key of `obj` not in `valid`. The error names the key as a path under
  * `field` (or the key alone at top level) and lists the valid keys, with a suggestion when
  * the key is a likely misspelling.
@@ -111,7 +123,7 @@ export function rejectUnknownKeys(
     const near = valid.find((v) => editDistance(key.toLowerCase(), v.toLowerCase()) <= 2);
     const hint = near !== undefined ? `did you mean \`${near}\`? ` : "";
     throw new SlimDaskError(
-      field === "" ? key : `${field}.${key}`,
+      childPath(field, key),
       `unknown key ${show(key)}`,
       `${hint}valid keys are: ${valid.join(", ")}`,
     );
@@ -132,6 +144,13 @@ export function validateList<T>(
       `write a list, e.g. [${fix}]`,
     );
   }
+  if (value.length > MAX_ITEMS) {
+    throw new SlimDaskError(
+      field,
+      `has ${value.length} items (at most ${MAX_ITEMS})`,
+      "list fewer items; an image with more belongs in a lock file",
+    );
+  }
   // Array.from visits holes as undefined (map would skip them and keep the hole).
   return Array.from(value as unknown[], (v, i) => item(v, `${field}[${i}]`));
 }
@@ -148,8 +167,16 @@ export function validateMap(
   val: (v: unknown, f: string) => string,
 ): Record<string, string> {
   const obj = expectPlainObject(value, field, `write a map of names to strings`);
+  const keys = Object.keys(obj);
+  if (keys.length > MAX_ITEMS) {
+    throw new SlimDaskError(
+      field,
+      `has ${keys.length} keys (at most ${MAX_ITEMS})`,
+      "set fewer keys; larger configuration belongs in a file the image reads",
+    );
+  }
   const out: Record<string, string> = {};
-  for (const k of Object.keys(obj).sort(compareCodeUnits)) {
+  for (const k of keys.sort(compareCodeUnits)) {
     if (PROTOTYPE_KEYS.has(k)) {
       throw new SlimDaskError(
         field,
@@ -425,14 +452,22 @@ export function validatePythonVersion(
   return s;
 }
 
-/** A dask release: calendar version `YYYY.M.P` (e.g. `2026.8.0`). */
-export function validateDaskVersion(value: unknown, field: string): string {
+const CALENDAR_VERSION_RE = /^20[0-9]{2}\.(?:[1-9]|1[0-2])\.(?:0|[1-9][0-9]{0,2})$/;
+const ANY_RELEASE_RE = /^(?:0|[1-9][0-9]{0,3})\.(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,2})$/;
+
+/**
+ * A dask release: calendar version `YYYY.M.P` (e.g. `2026.8.0`), or with `calendarOnly`
+ * false any `X.Y.Z` (the seed preset may pin the article's `1.2.2`).
+ */
+export function validateDaskVersion(value: unknown, field: string, calendarOnly = true): string {
   return matchGrammar(
     value,
     field,
-    /^20[0-9]{2}\.(?:[1-9]|1[0-2])\.(?:0|[1-9][0-9]{0,2})$/,
+    calendarOnly ? CALENDAR_VERSION_RE : ANY_RELEASE_RE,
     "a dask release version",
-    "write a calendar version like `2026.8.0` (no `v`, no spaces, no ranges)",
+    calendarOnly
+      ? "write a calendar version like `2026.8.0` (no `v`, no spaces, no ranges)"
+      : "write a release like `2026.8.0` or `1.2.2` (no `v`, no spaces, no ranges)",
     16,
   );
 }

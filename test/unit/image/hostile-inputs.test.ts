@@ -270,7 +270,29 @@ const SPECIAL: Row[] = [
     field: "__proto__",
   },
   { name: "top-level typo", config: { optimisations: {} }, field: "optimisations" },
-  { name: "top-level shell key", config: { "$(id)": 1 }, field: "$(id)" },
+  { name: "top-level shell key", config: { "$(id)": 1 }, field: '["$(id)"]', value: "$(id)" },
+  { name: "top-level key with an escape", config: { "a\u001b[2Jb": 1 }, field: '["a\\u001b[2Jb"]' },
+  {
+    name: "switch key with a newline",
+    config: { optimizations: { "nomkl\n": true } },
+    field: 'optimizations["nomkl\\n"]',
+  },
+  {
+    name: "too many packages",
+    config: { packages: Array.from({ length: 501 }, (_, i) => `p${i}`) },
+    field: "packages",
+  },
+  {
+    name: "too many env keys",
+    config: { env: Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`V${i}`, "1"])) },
+    field: "env",
+  },
+  {
+    name: "seed dask with a v",
+    config: { base: "seed", dask: "v1.2.2" },
+    field: "dask",
+    value: "v1.2.2",
+  },
   {
     name: "unknown switch",
     config: { optimizations: { nomkl2: true } },

@@ -306,6 +306,7 @@ describe("conflicts", () => {
       "pipPackages[1]",
     ],
     ["python below the supported range", { python: "3.8" }, "python"],
+    ["the article's dask on a maintained preset", { dask: "1.2.2" }, "dask"],
     ["python above the supported range", { base: "pip", python: "3.15" }, "python"],
   ];
   it.each(cases)("rejects %s", (_name, config, field) => {
@@ -327,6 +328,7 @@ describe("conflicts", () => {
     expect(resolveRecipe({ daskExtras: ["complete"] }).daskExtras).toEqual([]);
     expect(resolveRecipe({ base: "pip", packages: [], channels: [] }).packages).toEqual([]);
     expect(resolveRecipe({ base: "seed", python: "3.7" }).python).toBe("3.7");
+    expect(resolveRecipe({ base: "seed", dask: "1.2.2" }).dask).toBe("1.2.2");
     expect(resolveRecipe({ base: "miniforge", runtimeImage: MINIFORGE_IMAGE }).runtimeImage).toBe(
       MINIFORGE_IMAGE,
     );
