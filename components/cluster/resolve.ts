@@ -219,13 +219,19 @@ function resolvePod(
   return out;
 }
 
-function resolveWorkers(value: unknown): ResolvedWorkers {
-  const w = expectPlainObject(
+/** An optional config section: absent is empty; null, lists and unknown keys are errors. */
+function section(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  const obj = expectPlainObject(
     value === undefined ? {} : value,
-    "workers",
-    "write `workers: {replicas: 3, ...}`",
+    field,
+    `write a mapping with keys ${keys.join(", ")}`,
   );
-  rejectUnknownKeys(w, WORKER_KEYS, "workers");
+  rejectUnknownKeys(obj, keys, field);
+  return obj;
+}
+
+function resolveWorkers(value: unknown): ResolvedWorkers {
+  const w = section(value, "workers", WORKER_KEYS);
   const pod = resolvePod(w, "workers", WORKER_RESERVED);
   const replicas = optional(w, "replicas", "workers", (v, f) => requireInteger(v, f, 0));
   const threads = optional(w, "threads", "workers", (v, f) => requireInteger(v, f, 1));
@@ -246,12 +252,7 @@ function resolveWorkers(value: unknown): ResolvedWorkers {
 }
 
 function resolveScheduler(value: unknown): ResolvedScheduler {
-  const s = expectPlainObject(
-    value === undefined ? {} : value,
-    "scheduler",
-    "write `scheduler: {serviceType: ClusterIP, ...}`",
-  );
-  rejectUnknownKeys(s, SCHEDULER_KEYS, "scheduler");
+  const s = section(value, "scheduler", SCHEDULER_KEYS);
   const serviceType =
     optional(s, "serviceType", "scheduler", (v, f) =>
       requireOneOf(v, f, SERVICE_TYPES, "a service type the chart supports"),
