@@ -87,7 +87,7 @@ export function expectPlainObject(
 }
 
 /** Levenshtein distance, for "did you mean" hints on misspelled keys. */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

@@ -4,6 +4,7 @@ import {
   childPath,
   condaSpecName,
   describe as describeValue,
+  editDistance,
   expectBoolean,
   expectPlainObject,
   pipRequirementName,
@@ -158,5 +159,15 @@ describe("resolveOptimizations", () => {
     const all = resolveOptimizations("micromamba", "keep", undefined, "o");
     for (const v of Object.values(all)) expect(typeof v).toBe("boolean");
     expect(all.noBytecode).toBe(false);
+  });
+});
+
+describe("editDistance", () => {
+  it("counts insertions, deletions and substitutions", () => {
+    expect(editDistance("nomkl", "nomkl2")).toBe(1);
+    expect(editDistance("optimisations", "optimizations")).toBe(1);
+    expect(editDistance("tini", "init")).toBe(2);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("same", "same")).toBe(0);
   });
 });
