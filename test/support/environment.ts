@@ -1,0 +1,74 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * What `.ci/provision.sh` provides, as the tests and the benchmark see it. The names here
+ * and in the script must agree; a missing piece fails with the command that provides it.
+ */
+
+const PROVISION = "run `bash .ci/provision.sh` (as root) first";
+
+/** The repository root, found from this file whether run by ts-jest or from `dist/`. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json"))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+/** Where provisioning keeps the registry and its tools. */
+export function stateDir(): string {
+  return process.env.SLIM_DASK_STATE ?? "/var/tmp/slim-dask-ci";
+}
+
+/** Local base images built with debootstrap (Docker Hub is unreachable here). */
+export const BASE_IMAGES = {
+  /** minbase + python3 + python3-venv: build and runtime image of the pip preset. */
+  slim: "slim-dask-local/python:3.11-slim-bookworm",
+  /** Default debootstrap variant + python3-pip + python3-venv: the naive user's base. */
+  full: "slim-dask-local/debian-python:bookworm",
+} as const;
+
+/** The Python minor version of both local bases (Debian bookworm). */
+export const BASE_PYTHON = "3.11";
+
+/** The dask release the wheelhouses were resolved for. */
+export const DASK_VERSION = "2026.8.0";
+
+/** Wheel sets downloaded on the host. */
+export type WheelSet = "complete" | "article";
+
+/** The host directory of one wheel set; throws when provisioning has not downloaded it. */
+export function wheelhouse(set: WheelSet): string {
+  const dir = path.join(repoRoot(), "build", "wheelhouse", set);
+  if (!fs.existsSync(path.join(dir, ".complete"))) {
+    throw new Error(`wheelhouse ${dir} is missing or incomplete: ${PROVISION}`);
+  }
+  return dir;
+}
+
+/** Credentials of the local registry (htpasswd auth on 127.0.0.1:5000). */
+export interface RegistryCredentials {
+  server: string;
+  username: string;
+  password: string;
+}
+
+/** Reads the registry credentials provisioning generated. */
+export function registryCredentials(): RegistryCredentials {
+  const dir = path.join(stateDir(), "registry");
+  const read = (name: string): string => {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) throw new Error(`${file} is missing: ${PROVISION}`);
+    return fs.readFileSync(file, "utf8").trim();
+  };
+  return { server: "127.0.0.1:5000", username: read("username"), password: read("password") };
+}
+
+/** The message for a missing prerequisite, naming the fix. */
+export function provisionHint(what: string): string {
+  return `${what}: ${PROVISION}`;
+}
