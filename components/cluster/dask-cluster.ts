@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SlimDaskError } from "../common/errors";
-import { isPlain } from "../common/inputs";
+import { resolveArgs } from "../common/inputs";
 import { requirePrintable } from "../image/image-config";
 import { DaskClusterConfig } from "./config-types";
 import {
@@ -159,14 +159,10 @@ export class DaskCluster extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<k8s.types.output.helm.v3.ReleaseStatus>;
 
   constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    const early = isPlain(args)
-      ? plan(name, args as unknown as Record<string, unknown>)
-      : undefined;
+    const p = resolveArgs(args, (plain) => plan(name, plain));
+    const createNamespace = createsNamespace(args.createNamespace);
     super("slim-dask:index:DaskCluster", name, {}, opts);
 
-    const p = early
-      ? pulumi.output(early)
-      : pulumi.output(args as unknown as Record<string, unknown>).apply((a) => plan(name, a));
     const namespaceName = p.apply((x) => x.config.namespace);
     const dependsOn: pulumi.Resource[] = [];
 

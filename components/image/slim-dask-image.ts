@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { parseImageReference } from "../common/docker-reference";
 import { SlimDaskError } from "../common/errors";
-import { definedOnly, isPlain } from "../common/inputs";
+import { definedOnly, resolveArgs } from "../common/inputs";
 import { buildContext, defaultTag, writeBuildContext } from "./context";
 import { splitImageConfig } from "./image-config";
 import { resolveRecipe } from "./recipe";
@@ -165,16 +165,9 @@ export class SlimDaskImage extends pulumi.ComponentResource {
   constructor(name: string, args: SlimDaskImageArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plain args are validated before anything is registered: bad input never leaves a
     // half-built component behind. Args that are Outputs are validated when known.
-    const early = isPlain(args)
-      ? resolveImage(name, args as unknown as Record<string, unknown>)
-      : undefined;
+    const resolved = resolveArgs(args, (plain) => resolveImage(name, plain));
     super("slim-dask:index:SlimDaskImage", name, {}, opts);
 
-    const resolved = early
-      ? pulumi.output(early)
-      : pulumi
-          .output(args as unknown as Record<string, unknown>)
-          .apply((a) => resolveImage(name, a));
     // Writing the context is the one side effect; `context` depends on it so docker only
     // builds after the files exist.
     const contextDir = resolved.apply((r) => {

@@ -5,7 +5,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster } from "../../../components/cluster/dask-cluster";
 import { SlimDaskError } from "../../../components/common/errors";
 import { SlimDaskImage } from "../../../components/image/slim-dask-image";
-import { FAKE_DIGEST, childRecorder, installMocks, settle, valueOf } from "./mocks";
+import {
+  FAKE_DIGEST,
+  childRecorder,
+  installMocks,
+  named,
+  settle,
+  unwrapSecret,
+  valueOf,
+} from "./mocks";
 
 const seen = installMocks();
 const DIGEST_REF = `ghcr.io/acme/dask@sha256:${"c".repeat(64)}`;
@@ -13,8 +21,8 @@ const PASSWORD = "s3cr3t-pull-password";
 
 type Values = Record<string, Record<string, unknown>>;
 
-function only(type: string, name?: string) {
-  const found = seen.filter((r) => r.type === type && (name === undefined || r.name === name));
+function only(type: string, name: string) {
+  const found = named(seen, name).filter((r) => r.type === type);
   expect(found).toHaveLength(1);
   return found[0];
 }
@@ -44,7 +52,7 @@ describe("DaskCluster", () => {
     ]);
     await settle();
 
-    const release = only("kubernetes:helm.sh/v3:Release").inputs;
+    const release = only("kubernetes:helm.sh/v3:Release", "analytics").inputs;
     expect(release.name).toBe("analytics-dask");
     expect(release.chart).toBe("dask");
     expect(release.version).toBe("2024.1.1");
@@ -95,22 +103,16 @@ describe("DaskCluster", () => {
     const values = (await valueOf(cluster.values)) as Values;
     await settle();
 
-    const secret = only("kubernetes:core/v1:Secret");
+    const secret = only("kubernetes:core/v1:Secret", "private");
     const secretName = (secret.inputs.metadata as Record<string, string>).name;
     expect(secret.inputs.type).toBe("kubernetes.io/dockerconfigjson");
     expect((secret.inputs.metadata as Record<string, string>).namespace).toBe("data");
-    const config = JSON.parse(
-      (secret.inputs.stringData as Record<string, string>)[".dockerconfigjson"],
-    );
+    const stringData = unwrapSecret(secret.inputs.stringData);
+    expect(stringData.secret).toBe(true);
+    const config = JSON.parse((stringData.value as Record<string, string>)[".dockerconfigjson"]);
     expect(config.auths["ghcr.io"].username).toBe("bot");
     expect(config.auths["ghcr.io"].password).toBe(PASSWORD);
     expect(Buffer.from(config.auths["ghcr.io"].auth, "base64").toString()).toBe(`bot:${PASSWORD}`);
-
-    const secretChild = rec.children.find((c) => c.type === "kubernetes:core/v1:Secret");
-    const data = pulumi.output(
-      secretChild?.props.stringData as pulumi.Input<Record<string, string>>,
-    );
-    expect(await pulumi.isSecret(data)).toBe(true);
 
     for (const component of ["scheduler", "worker"]) {
       expect((values[component].image as Record<string, unknown>).pullSecrets).toEqual([
@@ -118,7 +120,9 @@ describe("DaskCluster", () => {
       ]);
     }
     expect(JSON.stringify(values)).not.toContain(PASSWORD);
-    expect(only("kubernetes:core/v1:Namespace").inputs.metadata).toEqual({ name: "data" });
+    expect(only("kubernetes:core/v1:Namespace", "private").inputs.metadata).toEqual({
+      name: "data",
+    });
   });
 
   test("pods run as the image's non-root user", async () => {
@@ -146,7 +150,7 @@ describe("DaskCluster", () => {
     expect(workerImage.tag).toBe(`${tag}@${FAKE_DIGEST}`);
     expect(values.worker.securityContext).toMatchObject({ runAsUser: 2000 });
     await settle();
-    expect(only("kubernetes:helm.sh/v3:Release").inputs.values).toEqual(values);
+    expect(only("kubernetes:helm.sh/v3:Release", "dask").inputs.values).toEqual(values);
   });
 
   test.each([
@@ -157,7 +161,6 @@ describe("DaskCluster", () => {
     [{ image: DIGEST_REF, scheduler: { serviceType: "Ingress" } }, "scheduler.serviceType"],
     [{ image: DIGEST_REF, createNamespace: pulumi.output(true) }, "createNamespace"],
   ])("bad input %j fails before any resource is registered", async (args, field) => {
-    const before = seen.length;
     let error: unknown;
     try {
       new DaskCluster("bad", args as never);
@@ -167,6 +170,6 @@ describe("DaskCluster", () => {
     expect(error).toBeInstanceOf(SlimDaskError);
     expect((error as SlimDaskError).field).toBe(field);
     await settle();
-    expect(seen.length).toBe(before);
+    expect(named(seen, "bad")).toEqual([]);
   });
 });

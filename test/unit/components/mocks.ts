@@ -94,3 +94,26 @@ export function childRecorder(): {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
+
+/** Pulumi's wire marker for secret values, as the mock engine receives them. */
+const SECRET_SIG = {
+  key: "4dabf18193072939515e22adb298388d",
+  value: "1b47061264138c4ac30d75fd1eb44270",
+};
+
+/** Splits a mocked input into whether it travelled as a secret and its plain value. */
+export function unwrapSecret(input: unknown): { secret: boolean; value: unknown } {
+  if (
+    typeof input === "object" &&
+    input !== null &&
+    (input as Record<string, unknown>)[SECRET_SIG.key] === SECRET_SIG.value
+  ) {
+    return { secret: true, value: (input as Record<string, unknown>).value };
+  }
+  return { secret: false, value: input };
+}
+
+/** Resources of the mock engine registered under a name. */
+export function named(seen: SeenResource[], name: string): SeenResource[] {
+  return seen.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+}
