@@ -1,5 +1,4 @@
 import type { ImageRecipe } from "../recipe-types";
-import { isCondaPreset } from "../defaults";
 import { run, shellWord, step } from "./text";
 
 /**
@@ -20,8 +19,9 @@ const RULES: readonly [string, (r: ImageRecipe) => boolean][] = [
   ["headers", (r) => r.optimizations.headers],
   ["docs", (r) => r.optimizations.docs],
   ["tests", (r) => r.optimizations.tests],
-  // Extracted packages under pkgs/ that `clean` keeps would be copied into the runtime image.
-  ["package-cache", (r) => r.optimizations.cleanCache && isCondaPreset(r.base)],
+  // `micromamba clean --all` keeps extracted packages in pkgs/ (conda's `clean -afy` does
+  // not): they would be copied into the runtime image.
+  ["package-cache", (r) => r.optimizations.cleanCache && r.base === "micromamba"],
 ];
 
 /** The prune rules the recipe enables. */

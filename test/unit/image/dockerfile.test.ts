@@ -1,0 +1,420 @@
+import {
+  DockerfileParser,
+  Instruction,
+  JSONInstruction,
+  PropertyInstruction,
+} from "dockerfile-ast";
+import { renderDockerfile } from "../../../components/image/dockerfile";
+import { resolveRecipe } from "../../../components/image/recipe";
+import type { ImageRecipeConfig, Optimizations } from "../../../components/image/recipe-types";
+
+/** One parsed instruction: keyword and shell-word arguments. */
+interface Ins {
+  keyword: string;
+  words: string[];
+  raw: Instruction;
+}
+
+/** A stage: its FROM image, alias and the instructions after the FROM. */
+interface Stage {
+  image: string;
+  alias: string | null;
+  instructions: Ins[];
+}
+
+/** Parses with dockerfile-ast and groups instructions by stage. */
+function analyze(text: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const ins of DockerfileParser.parse(text).getInstructions()) {
+    const keyword = ins.getKeyword();
+    // dockerfile-ast keeps flags (COPY --from=...) apart from the arguments: put them back in front.
+    const flags =
+      "getFlags" in ins
+        ? (ins as ModifiableInstruction).getFlags().map((f) => `--${f.getName()}=${f.getValue()}`)
+        : [];
+    const words = [...flags, ...ins.getArguments().map((a) => a.getValue())];
+    if (keyword === "FROM") {
+      const alias = words.length >= 3 && words[1].toUpperCase() === "AS" ? words[2] : null;
+      stages.push({ image: words[0], alias, instructions: [] });
+    } else {
+      stages[stages.length - 1].instructions.push({ keyword, words, raw: ins });
+    }
+  }
+  return stages;
+}
+
+/** Splits a RUN's words into its `&&`-chained commands. */
+function commands(run: Ins): string[][] {
+  const out: string[][] = [[]];
+  for (const w of run.words) {
+    if (w === "&&") out.push([]);
+    else out[out.length - 1].push(w);
+  }
+  return out;
+}
+
+/** The one RUN (in any stage) holding the package install (conda tools or pip). */
+function installRun(stages: Stage[]): Ins {
+  const runs = stages
+    .flatMap((s) => s.instructions)
+    .filter(
+      (i) =>
+        i.keyword === "RUN" &&
+        commands(i).some((c) => c[1] === "install" && /(micromamba|mamba|conda|pip)$/.test(c[0])),
+    );
+  expect(runs).toHaveLength(1);
+  return runs[0];
+}
+
+/** The command (words) of the install RUN whose first or second word matches. */
+function command(run: Ins, pattern: RegExp): string[] | undefined {
+  return commands(run).find((c) => pattern.test(c[0]) || pattern.test(c[1] ?? ""));
+}
+
+/** The rules passed to prune.sh in the install RUN, or [] when it is not called. */
+function pruneRules(run: Ins): string[] {
+  const c = command(run, /prune\.sh$/);
+  return c === undefined ? [] : c.slice(3);
+}
+
+/** ENV properties of the last stage, merged. */
+function finalEnv(stages: Stage[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const i of stages[stages.length - 1].instructions) {
+    if (i.keyword !== "ENV") continue;
+    for (const p of (i.raw as PropertyInstruction).getProperties()) {
+      env[p.getName()] = p.getValue() ?? "";
+    }
+  }
+  return env;
+}
+
+/** LABEL properties of the last stage. */
+function finalLabels(stages: Stage[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const i of stages[stages.length - 1].instructions) {
+    if (i.keyword !== "LABEL") continue;
+    for (const p of (i.raw as PropertyInstruction).getProperties()) {
+      labels[p.getName()] = p.getValue() ?? "";
+    }
+  }
+  return labels;
+}
+
+/** The last instruction with `keyword` in the last stage. */
+function last(stages: Stage[], keyword: string): Ins | undefined {
+  return stages[stages.length - 1].instructions.filter((i) => i.keyword === keyword).pop();
+}
+
+/** JSON (exec form) arguments of an instruction. */
+function json(ins: Ins | undefined): string[] {
+  return (ins!.raw as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue());
+}
+
+function render(config: ImageRecipeConfig): { text: string; stages: Stage[] } {
+  const text = renderDockerfile(resolveRecipe(config));
+  return { text, stages: analyze(text) };
+}
+
+function withSwitch(
+  base: string,
+  name: keyof Optimizations,
+  value: boolean,
+  extra: ImageRecipeConfig = {},
+) {
+  return render({ base, ...extra, optimizations: { [name]: value } });
+}
+
+const PRESETS = ["micromamba", "miniforge", "seed", "pip"];
+const PREFIX: Record<string, string> = {
+  micromamba: "/opt/conda",
+  miniforge: "/opt/conda",
+  seed: "/opt/conda",
+  pip: "/opt/venv",
+};
+
+describe("every preset", () => {
+  test.each(PRESETS)("%s: deterministic, newline-terminated, no BuildKit-only syntax", (base) => {
+    const a = renderDockerfile(
+      resolveRecipe({ base, env: { B: "2", A: "1" }, labels: { team: "x", app: "y" } }),
+    );
+    const b = renderDockerfile(
+      resolveRecipe({ labels: { app: "y", team: "x" }, env: { A: "1", B: "2" }, base }),
+    );
+    expect(a).toBe(b);
+    expect(a.endsWith("\n")).toBe(true);
+    expect(a.endsWith("\n\n")).toBe(false);
+    expect(a).not.toMatch(/--mount|--chmod|<<|^# syntax=/m);
+  });
+
+  test.each(PRESETS)("%s: the shims and the prune run in the SAME RUN as the install", (base) => {
+    const { stages } = render({ base });
+    const run = installRun(stages);
+    const prefix = PREFIX[base];
+    expect(command(run, /install-shims\.sh$/)).toEqual([
+      "sh",
+      "/tmp/slim-dask/install-shims.sh",
+      prefix,
+    ]);
+    expect(command(run, /prune\.sh$/)?.slice(0, 3)).toEqual([
+      "sh",
+      "/tmp/slim-dask/prune.sh",
+      prefix,
+    ]);
+    // The scripts are copied into the stage that runs them, before that RUN.
+    const stage = stages.find((s) => s.instructions.includes(run))!;
+    const copy = stage.instructions.findIndex(
+      (i) => i.keyword === "COPY" && i.words.join(" ") === "slim-dask/ /tmp/slim-dask/",
+    );
+    expect(copy).toBeGreaterThanOrEqual(0);
+    expect(copy).toBeLessThan(stage.instructions.indexOf(run));
+  });
+
+  test.each(PRESETS)("%s: ends as a non-root user under tini", (base) => {
+    const { stages } = render({ base, user: { uid: 1234, gid: 2345, name: "daskuser" } });
+    expect(last(stages, "USER")?.words).toEqual(["1234:2345"]);
+    expect(last(stages, "WORKDIR")?.words).toEqual(["/home/daskuser"]);
+    expect(json(last(stages, "ENTRYPOINT"))).toEqual(["tini", "-g", "--"]);
+    expect(json(last(stages, "CMD"))).toEqual(["dask-scheduler"]);
+    const users = stages[stages.length - 1].instructions
+      .filter((i) => i.keyword === "RUN")
+      .map((i) => i.words.join(" "));
+    expect(users.some((u) => /(useradd|adduser).*-u(id)? 1234 .*daskuser$/.test(u))).toBe(true);
+  });
+
+  test.each(PRESETS)("%s: tini off resets the entrypoint", (base) => {
+    const { stages } = withSwitch(base, "tini", false);
+    expect(json(last(stages, "ENTRYPOINT"))).toEqual([]);
+    const words = stages.flatMap((s) => s.instructions.flatMap((i) => i.words));
+    expect(words.filter((w) => w.includes("tini"))).toEqual([]);
+  });
+
+  test.each(PRESETS)("%s: PATH puts the prefix first; labels are OCI + the recipe's", (base) => {
+    const { stages } = render({ base, env: { DASK_X: "a b" }, labels: { team: "data" } });
+    const env = finalEnv(stages);
+    expect(env.PATH).toBe(`${PREFIX[base]}/bin:$PATH`);
+    expect(env.DASK_X).toBe("a b");
+    const labels = finalLabels(stages);
+    expect(labels.team).toBe("data");
+    expect(labels["org.opencontainers.image.version"]).toBe("2026.8.0");
+    expect(Object.keys(labels).some((k) => /created|date/.test(k))).toBe(false);
+  });
+
+  test.each(PRESETS)("%s: bytecode policies", (base) => {
+    const compile = render({ base, bytecode: "compile" }).stages;
+    const run = installRun(compile);
+    expect(command(run, /python$/)).toEqual(
+      expect.arrayContaining(["compileall", "--invalidation-mode", "unchecked-hash"]),
+    );
+    expect(pruneRules(run)).not.toContain("bytecode");
+    expect(finalEnv(compile).PYTHONDONTWRITEBYTECODE).toBe("1");
+
+    const del = render({ base, bytecode: "delete" }).stages;
+    expect(pruneRules(installRun(del))).toContain("bytecode");
+    expect(command(installRun(del), /python$/)).toBeUndefined();
+    expect(finalEnv(del).PYTHONDONTWRITEBYTECODE).toBe("1");
+
+    const keep = render({ base, bytecode: "keep" }).stages;
+    const keepRun = installRun(keep);
+    expect(pruneRules(keepRun)).not.toContain("bytecode");
+    expect(command(keepRun, /python$/)).toBeUndefined();
+    expect(keepRun.words).not.toContain("--no-pyc");
+    expect(keepRun.words).not.toContain("--no-compile");
+    expect(finalEnv(keep).PYTHONDONTWRITEBYTECODE).toBeUndefined();
+  });
+
+  const RULE_SWITCHES: [keyof Optimizations, string][] = [
+    ["staticLibraries", "static-libs"],
+    ["sourceMaps", "source-maps"],
+    ["bokehUnminified", "bokeh-unminified"],
+    ["headers", "headers"],
+    ["docs", "docs"],
+    ["tests", "tests"],
+  ];
+  describe.each(PRESETS)("%s prune rules follow their switches", (base) => {
+    test.each(RULE_SWITCHES)("%s -> %s", (name, rule) => {
+      expect(pruneRules(installRun(withSwitch(base, name, true).stages))).toContain(rule);
+      expect(pruneRules(installRun(withSwitch(base, name, false).stages))).not.toContain(rule);
+    });
+  });
+});
+
+describe("conda presets", () => {
+  const CONDA = ["micromamba", "miniforge", "seed"];
+  test.each(CONDA)("%s: nomkl and --freeze-installed follow their switches", (base) => {
+    expect(installRun(withSwitch(base, "nomkl", true).stages).words).toContain("nomkl");
+    expect(installRun(withSwitch(base, "nomkl", false).stages).words).not.toContain("nomkl");
+    const frozen = installRun(withSwitch(base, "freezeInstalled", true).stages).words;
+    expect(frozen).toContain("--freeze-installed");
+    const thawed = installRun(withSwitch(base, "freezeInstalled", false).stages).words;
+    expect(thawed).not.toContain("--freeze-installed");
+  });
+
+  test.each(CONDA)("%s: the cache clean-up follows cleanCache", (base) => {
+    const clean = command(installRun(withSwitch(base, "cleanCache", true).stages), /^clean$/);
+    expect(clean).toBeDefined();
+    expect(command(installRun(withSwitch(base, "cleanCache", false).stages), /^clean$/)).toBe(
+      undefined,
+    );
+  });
+
+  test.each(CONDA)("%s: specs pinned, sorted, quoted; channels in order", (base) => {
+    const { stages } = render({
+      base,
+      packages: ["zarr", "numpy>=1.26,<2", "bokeh"],
+      channels: ["conda-forge", "bioconda"],
+    });
+    const install = command(installRun(stages), /install$/)!;
+    const specs = install.slice(install.indexOf("bioconda") + 1);
+    const unquoted = specs.map((w) => w.replace(/^'(.*)'$/, "$1"));
+    expect(unquoted).toEqual([...unquoted].sort());
+    expect(specs).toEqual(
+      expect.arrayContaining(["python=3.12", "dask=2026.8.0", "bokeh", "zarr", "'numpy>=1.26,<2'"]),
+    );
+    const c = install.join(" ");
+    expect(c).toContain("--override-channels -c conda-forge -c bioconda");
+  });
+});
+
+describe("micromamba", () => {
+  test("smallBase: build stage on micromamba, runtime on slim Debian keeping /opt/conda", () => {
+    const { stages } = render({});
+    expect(stages.map((s) => [s.image, s.alias])).toEqual([
+      ["mambaorg/micromamba:2.5.0-debian12-slim", "build"],
+      ["debian:bookworm-slim", null],
+    ]);
+    const copies = stages[1].instructions.filter((i) => i.keyword === "COPY");
+    expect(copies.map((c) => c.words)).toEqual([["--from=build", "/opt/conda", "/opt/conda"]]);
+    const run = installRun(stages);
+    expect(command(run, /install$/)?.slice(0, 4)).toEqual([
+      "micromamba",
+      "install",
+      "--yes",
+      "--name",
+    ]);
+    expect(run.words).toContain("tini");
+    expect(run.words).toContain("--no-pyc");
+    expect(command(run, /^clean$/)).toEqual(["micromamba", "clean", "--all", "--yes"]);
+    expect(pruneRules(run)).toContain("package-cache");
+    // No package manager in the runtime stage: nothing copies or runs one.
+    const actions = stages[1].instructions.filter((i) => ["COPY", "RUN"].includes(i.keyword));
+    expect(actions.flatMap((i) => i.words).filter((w) => /micromamba|apt-get/.test(w))).toEqual([]);
+  });
+
+  test("without smallBase: one stage, root only to create the user", () => {
+    const { stages } = withSwitch("micromamba", "smallBase", false);
+    expect(stages).toHaveLength(1);
+    const users = stages[0].instructions.filter((i) => i.keyword === "USER").map((i) => i.words);
+    expect(users).toEqual([["root"], ["1000:1000"]]);
+  });
+
+  test("tini off: no tini package", () => {
+    expect(installRun(withSwitch("micromamba", "tini", false).stages).words).not.toContain("tini");
+  });
+});
+
+describe("miniforge", () => {
+  test("single stage on miniforge with mamba and conda clean", () => {
+    const { stages } = render({ base: "miniforge" });
+    expect(stages.map((s) => s.image)).toEqual(["condaforge/miniforge3:25.11.0-0"]);
+    const run = installRun(stages);
+    expect(command(run, /install$/)?.slice(0, 5)).toEqual([
+      "mamba",
+      "install",
+      "--yes",
+      "--name",
+      "base",
+    ]);
+    expect(command(run, /^clean$/)).toEqual(["conda", "clean", "-afy"]);
+    expect(run.words).not.toContain("tini"); // miniforge ships it
+  });
+});
+
+describe("seed", () => {
+  test("the article's final Dockerfile in effect", () => {
+    const { stages, text } = render({ base: "seed" });
+    expect(stages.map((s) => s.image)).toEqual(["jcrist/alpine-conda:4.6.8"]);
+    const run = installRun(stages);
+    expect(command(run, /install$/)?.slice(0, 4)).toEqual([
+      "/opt/conda/bin/conda",
+      "install",
+      "--yes",
+      "--freeze-installed",
+    ]);
+    expect(run.words).toContain("nomkl");
+    expect(command(run, /^clean$/)).toEqual(["/opt/conda/bin/conda", "clean", "-afy"]);
+    expect(pruneRules(run)).toEqual(["bytecode", "static-libs", "source-maps", "bokeh-unminified"]);
+    const userRun = stages[0].instructions.filter((i) => i.keyword === "RUN").pop()!;
+    expect(userRun.words).toEqual(expect.arrayContaining(["addgroup", "adduser"]));
+    expect(text).toMatch(/^# .*unmaintained/m);
+  });
+
+  test("without smallBase: the article's miniconda3 starting point, Debian useradd", () => {
+    const { stages } = withSwitch("seed", "smallBase", false);
+    expect(stages.map((s) => s.image)).toEqual(["continuumio/miniconda3:4.6.14"]);
+    const userRun = stages[0].instructions.filter((i) => i.keyword === "RUN").pop()!;
+    expect(userRun.words).toContain("useradd");
+  });
+});
+
+describe("pip", () => {
+  test("smallBase: venv built in one stage, copied to the same path with static tini", () => {
+    const { stages } = render({ base: "pip" });
+    expect(stages.map((s) => [s.image, s.alias])).toEqual([
+      ["python:3.12-slim-bookworm", "build"],
+      ["python:3.12-slim-bookworm", null],
+    ]);
+    const aptRun = stages[0].instructions.find((i) => i.words.includes("apt-get"))!;
+    expect(aptRun.words.join(" ")).toContain("apt-get install -y --no-install-recommends tini");
+    expect(aptRun.words.join(" ")).toContain("rm -rf /var/lib/apt/lists/*");
+    const copies = stages[1].instructions.filter((i) => i.keyword === "COPY").map((c) => c.words);
+    expect(copies).toEqual([
+      ["--from=build", "/opt/venv", "/opt/venv"],
+      ["--from=build", "/usr/bin/tini-static", "/usr/bin/tini"],
+    ]);
+    const pip = command(installRun(stages), /pip$/)!;
+    expect(pip).toContain("'dask[complete]==2026.8.0'");
+    expect(pip).toContain("--no-cache-dir");
+    expect(pip).not.toContain("--no-index");
+    expect(command(installRun(stages), /^-m$/)).toEqual(["python3", "-m", "venv", "/opt/venv"]);
+  });
+
+  test("wheelhouse: wheels copied into the build stage, offline install", () => {
+    const { stages } = render({ base: "pip", wheelhouse: "/srv/wheels", pipPackages: ["zarr"] });
+    const copy = stages[0].instructions.find((i) => i.words[0] === "wheels/");
+    expect(copy?.words).toEqual(["wheels/", "/tmp/wheels/"]);
+    const pip = command(installRun(stages), /pip$/)!.join(" ");
+    expect(pip).toContain("--no-index --find-links /tmp/wheels");
+    expect(pip).toMatch(/'dask\[complete\]==2026\.8\.0' zarr$/);
+    expect(stages[1].instructions.some((i) => i.words.includes("wheels/"))).toBe(false);
+  });
+
+  test("cleanCache off keeps pip's cache flag away; smallBase off is one stage with apt tini", () => {
+    expect(
+      command(installRun(withSwitch("pip", "cleanCache", false).stages), /pip$/),
+    ).not.toContain("--no-cache-dir");
+    const { stages } = withSwitch("pip", "smallBase", false);
+    expect(stages).toHaveLength(1);
+    expect(stages[0].instructions.some((i) => i.words.includes("tini"))).toBe(true);
+    expect(stages[0].instructions.some((i) => i.words[0] === "--from=build")).toBe(false);
+  });
+});
+
+describe("the shared runtime stage", () => {
+  test("micromamba and pip render it alike, apart from image, prefix and tini copy", () => {
+    const normalise = (text: string, prefix: string, image: string) =>
+      text
+        .slice(text.indexOf("# Runtime stage"))
+        .split(prefix)
+        .join("PREFIX")
+        .split(image)
+        .join("IMAGE")
+        .replace(/\(\w+ preset\)/, "(PRESET)")
+        .replace(/# The static tini[^\n]*\nCOPY [^\n]*\n\n/, "");
+    const mm = render({}).text;
+    const pip = render({ base: "pip", python: "3.12" }).text;
+    expect(normalise(mm, "/opt/conda", "debian:bookworm-slim")).toBe(
+      normalise(pip, "/opt/venv", "python:3.12-slim-bookworm"),
+    );
+  });
+});
