@@ -1,6 +1,7 @@
 import { SlimDaskError, show } from "../common/errors";
 import { validateRepository, validateTag } from "../common/docker-reference";
 import { ImageRecipeConfig } from "./recipe-types";
+import { expectBoolean, expectString, validateHostPath } from "./validation";
 
 /**
  * The non-recipe fields of an image config: where the image goes, not what is in it.
@@ -53,20 +54,13 @@ export function splitImageConfig(raw: unknown): {
         publish.tag = validateTag(requireString(value, key), key);
         break;
       case "push":
-        if (typeof value !== "boolean") {
-          throw new SlimDaskError(
-            key,
-            `must be true or false, got ${show(value)}`,
-            "write `push: false` to build without pushing",
-          );
-        }
-        publish.push = value;
+        publish.push = expectBoolean(value, key);
         break;
       case "registry":
         publish.registry = parseRegistry(value);
         break;
       case "contextDir":
-        publish.contextDir = requirePath(value, key);
+        publish.contextDir = validateHostPath(value, key);
         break;
     }
   }
@@ -112,14 +106,7 @@ function parseRegistry(value: unknown): { server: string; username?: string } {
 }
 
 function requireString(value: unknown, field: string): string {
-  if (typeof value !== "string") {
-    throw new SlimDaskError(
-      field,
-      `must be a string, got ${show(value)}`,
-      "quote the value in the config",
-    );
-  }
-  return value;
+  return expectString(value, field, "give a non-empty string");
 }
 
 /** A registry host with optional port, as docker login takes it. */
@@ -147,18 +134,6 @@ export function requirePrintable(value: unknown, field: string): string {
       field,
       `${show(s)} has control characters, surrounding spaces or is empty`,
       "give a plain printable value",
-    );
-  }
-  return s;
-}
-
-function requirePath(value: unknown, field: string): string {
-  const s = requireString(value, field);
-  if (s.length === 0 || /[\x00-\x1f\x7f]/.test(s)) {
-    throw new SlimDaskError(
-      field,
-      `${show(s)} is not a usable directory path`,
-      "give a relative directory such as `.slim-dask/dask`",
     );
   }
   return s;
