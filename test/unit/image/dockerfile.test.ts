@@ -2,6 +2,7 @@ import {
   DockerfileParser,
   Instruction,
   JSONInstruction,
+  type ModifiableInstruction,
   PropertyInstruction,
 } from "dockerfile-ast";
 import { renderDockerfile } from "../../../components/image/dockerfile";
