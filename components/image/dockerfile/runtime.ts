@@ -28,8 +28,8 @@ export function createUser(recipe: ImageRecipe, userland: Userland): string {
       "or gid (ubuntu:1000 on Ubuntu images) is removed first so the ids are exactly the recipe's.",
     ],
     run([
-      `if getent passwd ${uid} >/dev/null; then userdel "$(getent passwd ${uid} | cut -d: -f1)"; fi`,
-      `if getent group ${gid} >/dev/null; then groupdel "$(getent group ${gid} | cut -d: -f1)"; fi`,
+      `if old=$(getent passwd ${uid}); then userdel "\${old%%:*}"; fi`,
+      `if old=$(getent group ${gid}); then groupdel "\${old%%:*}"; fi`,
       `groupadd --gid ${gid} ${name}`,
       `useradd --no-log-init --uid ${uid} --gid ${gid} --create-home --home-dir /home/${name} --shell /bin/sh ${name}`,
     ]),
@@ -137,7 +137,9 @@ export function singleStageEnd(
 ): string[] {
   const blocks: string[] = [];
   if (!baseRunsAsRoot) {
-    blocks.push(step("Creating the account needs root; USER below drops it again.", "USER root"));
+    blocks.push(
+      step("Creating the account needs root (uid 0); USER below drops it again.", "USER 0"),
+    );
   }
   return [...blocks, createUser(recipe, userland), ...finalConfig(recipe, prefix)];
 }

@@ -306,7 +306,7 @@ describe("micromamba", () => {
     const { stages } = withSwitch("micromamba", "smallBase", false);
     expect(stages).toHaveLength(1);
     const users = stages[0].instructions.filter((i) => i.keyword === "USER").map((i) => i.words);
-    expect(users).toEqual([["root"], ["1000:1000"]]);
+    expect(users).toEqual([["0"], ["1000:1000"]]);
   });
 
   test("tini off: no tini package", () => {
