@@ -106,16 +106,20 @@ export interface BuiltImage extends BuildResult, CliContext {
   prune?: PruneReport;
 }
 
-/** Config -> CLI context -> docker build -> size and prune report. */
+/**
+ * Config -> CLI context -> docker build -> size and prune report. The prune report only
+ * exists in the log of a build that ran the install RUN, so a build answered entirely from
+ * the layer cache is repeated with `--no-cache`.
+ */
 export async function buildSlim(spec: SlimBuildSpec, workDir: string): Promise<BuiltImage> {
   const context = await writeContextWithCli(slimImageConfig(spec), workDir);
-  const build = await buildImage(context.contextDir, context.reference);
-  return {
-    ...context,
-    ...build,
-    sizeBytes: await imageSize(build.imageId),
-    prune: parsePruneReport(build.log),
-  };
+  let build = await buildImage(context.contextDir, context.reference);
+  let prune = parsePruneReport(build.log);
+  if (!prune) {
+    build = await buildImage(context.contextDir, context.reference, { noCache: true });
+    prune = parsePruneReport(build.log);
+  }
+  return { ...context, ...build, sizeBytes: await imageSize(build.imageId), prune };
 }
 
 /** The naive counterpart of a package set, built from its own context under `workDir`. */

@@ -1,0 +1,359 @@
+/**
+ * The real end-to-end run, in Docker: build the slim pip-preset image from the context
+ * `slim-dask context` writes, push it to the local registry and use it by digest, compare it
+ * with the naive image, run the chart-equivalent scheduler and workers, do real work, check
+ * the dashboard, survive faults, and check hygiene. Tests run in order and share state.
+ * Nothing is skipped: a missing engine or base image fails with the command that fixes it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import type { DaskClusterConfig } from "../../components/cluster/config-types";
+import { chartPods } from "../../components/cluster/pods";
+import { chartFullname, daskChartValues } from "../../components/cluster/values";
+import {
+  dashboardUrl,
+  lastJson,
+  pid1Command,
+  runClient,
+  startClient,
+  startCluster,
+  stopCluster,
+  waitForLog,
+  DockerCluster,
+} from "../support/dask-docker";
+import {
+  buildImage,
+  docker,
+  imageLayers,
+  login,
+  pushByDigest,
+  requireDocker,
+  requireImage,
+} from "../support/docker";
+import {
+  BASE_IMAGES,
+  registryCredentials,
+  repoRoot,
+  RegistryCredentials,
+} from "../support/environment";
+import { waitFor } from "../support/exec";
+import {
+  buildNaive,
+  buildSlim,
+  BuiltImage,
+  NaiveImage,
+  writeContextWithCli,
+  slimImageConfig,
+  SlimBuildSpec,
+} from "../support/slim-build";
+
+const MINUTE = 60_000;
+const WORK_DIR = path.join(repoRoot(), "build", "e2e");
+const RELEASE = "e2e";
+const UID = 1000;
+const SPEC: SlimBuildSpec = {
+  set: "complete",
+  imageName: "127.0.0.1:5000/slim-dask/e2e",
+  uid: UID,
+};
+
+const started = Date.now();
+const timings: Record<string, number> = {};
+let credentials: RegistryCredentials;
+let slim: BuiltImage;
+let naive: NaiveImage;
+let pinned: string;
+let cluster: DockerCluster;
+
+/** Records how long a step took, for the printed summary. */
+async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await body();
+  } finally {
+    timings[step] = (Date.now() - t0) / 1000;
+  }
+}
+
+function clusterConfig(image: string): DaskClusterConfig {
+  return {
+    image,
+    releaseName: RELEASE,
+    jupyter: false,
+    runAsUser: UID,
+    workers: { replicas: 2, cpu: "1", memory: "1Gi", env: { SLIM_DASK_E2E: "worker" } },
+    scheduler: { cpu: "1", memory: "1Gi" },
+  };
+}
+
+beforeAll(async () => {
+  await requireDocker();
+  await requireImage(BASE_IMAGES.slim);
+  await requireImage(BASE_IMAGES.full);
+  credentials = registryCredentials();
+  fs.rmSync(WORK_DIR, { recursive: true, force: true });
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+}, MINUTE);
+
+afterAll(async () => {
+  if (cluster) await stopCluster(cluster);
+  const wall = (Date.now() - started) / 1000;
+  const report = {
+    wallSeconds: wall,
+    timings,
+    slim: slim && { reference: slim.reference, bytes: slim.sizeBytes, prune: slim.prune },
+    naive: naive && {
+      bytes: naive.sizeBytes,
+      wheelLayerBytes: naive.wheelLayerBytes,
+      bytesWithoutWheelhouse: naive.sizeBytes - naive.wheelLayerBytes,
+    },
+  };
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  fs.writeFileSync(path.join(WORK_DIR, "report.json"), JSON.stringify(report, null, 2));
+  console.log(`e2e wall time ${wall.toFixed(0)}s; steps: ${JSON.stringify(timings)}`);
+}, 2 * MINUTE);
+
+test("1. the engine, base images, wheelhouse and registry are provisioned", async () => {
+  expect(await requireDocker()).toMatch(/^\d+\.\d+/);
+  await login(credentials.server, credentials.username, credentials.password);
+  // The registry enforces its htpasswd: a wrong password is refused.
+  await expect(
+    login(credentials.server, credentials.username, `${credentials.password}x`),
+  ).rejects.toThrow(/401|unauthorized/i);
+  await login(credentials.server, credentials.username, credentials.password);
+});
+
+test(
+  "2. builds the slim image from the CLI context, and a rebuild gives the same tag and no new layers",
+  async () => {
+    slim = await timed("buildSlim", () => buildSlim(SPEC, path.join(WORK_DIR, "slim")));
+    expect(slim.reference).toBe(`${SPEC.imageName}:${slim.tag}`);
+    expect(fs.existsSync(path.join(slim.contextDir, "Dockerfile"))).toBe(true);
+    expect(slim.prune?.total.bytes).toBeGreaterThan(0);
+
+    const again = await writeContextWithCli(
+      slimImageConfig(SPEC),
+      path.join(WORK_DIR, "slim-again"),
+    );
+    expect(again.tag).toBe(slim.tag);
+    const rebuilt = await timed("rebuildSlim", () => buildImage(again.contextDir, again.reference));
+    expect(rebuilt.imageId).toBe(slim.imageId);
+    expect(await imageLayers(rebuilt.imageId)).toEqual(await imageLayers(slim.imageId));
+  },
+  20 * MINUTE,
+);
+
+test(
+  "2b. pushes the image to the local registry and pulls it back by digest",
+  async () => {
+    const digestRef = await timed("push", () => pushByDigest(slim.reference));
+    const digest = digestRef.slice(digestRef.indexOf("@") + 1);
+    expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    // Remove the only local name (the image goes with it), so the pull must come from the registry.
+    await docker(["rmi", slim.reference]);
+    await expect(docker(["image", "inspect", slim.imageId])).rejects.toThrow();
+    await timed("pullByDigest", () => docker(["pull", digestRef]));
+    const { stdout } = await docker(["image", "inspect", "--format", "{{.Id}}", digestRef]);
+    expect(stdout.trim()).toBe(slim.imageId);
+    pinned = `${SPEC.imageName}:${slim.tag}@${digest}`;
+  },
+  10 * MINUTE,
+);
+
+test(
+  "3. the naive counterpart is far bigger; sizes and per-rule savings are recorded",
+  async () => {
+    naive = await timed("buildNaive", () =>
+      buildNaive(SPEC.set, "slim-dask-local/e2e", path.join(WORK_DIR, "naive")),
+    );
+    const naiveFair = naive.sizeBytes - naive.wheelLayerBytes;
+    expect(naive.wheelLayerBytes).toBeGreaterThan(0);
+    // dask[complete] is dominated by pyarrow/numpy/pandas binaries that no technique can
+    // remove; the smaller base, the prune and the missing pip/build leftovers must still
+    // take at least 15% off what the user's first Dockerfile gives (measured: ~21%).
+    expect(slim.sizeBytes).toBeLessThan(naiveFair * 0.85);
+    const rules = slim.prune?.rules ?? [];
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.reduce((sum, r) => sum + r.bytes, 0)).toBe(slim.prune?.total.bytes);
+    const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
+    console.log(
+      [
+        `slim ${mb(slim.sizeBytes)} vs naive ${mb(naiveFair)} (${mb(naive.sizeBytes)} with the offline wheelhouse layer)`,
+        ...rules.map((r) => `  prune ${r.rule}: ${r.files} files, ${mb(r.bytes)}`),
+      ].join("\n"),
+    );
+  },
+  20 * MINUTE,
+);
+
+test(
+  "4. scheduler and two workers run exactly the chart's pods; tini is PID 1; a client does real work",
+  async () => {
+    const config = clusterConfig(pinned);
+    const values = daskChartValues(config);
+    const pods = chartPods(values, RELEASE);
+    expect(pods.scheduler.image).toBe(pinned);
+    expect(pods.worker.image).toBe(pinned);
+    expect(pods.worker.replicas).toBe(2);
+    fs.writeFileSync(path.join(WORK_DIR, "values.yaml"), stringify(values));
+    cluster = await timed("startCluster", () =>
+      startCluster(pods, chartFullname(RELEASE, values), "slim-dask-e2e"),
+    );
+    for (const name of [cluster.scheduler, ...cluster.workers]) {
+      const pid1 = await waitFor(`PID 1 of ${name}`, MINUTE, () => pid1Command(name));
+      expect(pid1.split(" ")[0]).toMatch(/(^|\/)tini$/);
+      // The container's args are exactly the pod's: nothing injected in between.
+      const { stdout } = await docker(["inspect", "--format", "{{json .Args}}", name]);
+      const pod = name === cluster.scheduler ? pods.scheduler : pods.worker;
+      expect((JSON.parse(stdout) as string[]).slice(-pod.args.length)).toEqual(pod.args);
+    }
+    const { stdout: env } = await docker(["exec", cluster.workers[0], "printenv", "SLIM_DASK_E2E"]);
+    expect(env.trim()).toBe("worker");
+
+    const length = 200_000;
+    const modulus = 7;
+    const result = await timed("clientWork", () =>
+      runClient(cluster, "work.py", [cluster.schedulerAddress, String(length), String(modulus)]),
+    );
+    const out = lastJson<{
+      workers: string[];
+      arraySum: number;
+      arraySquareSum: number;
+      groupSums: Record<string, number>;
+      dask: string;
+    }>(result.stdout);
+    const expectedGroups: Record<string, number> = {};
+    let sum = 0;
+    let squares = 0;
+    for (let i = 0; i < length; i++) {
+      sum += i;
+      squares += i * i;
+      expectedGroups[String(i % modulus)] = (expectedGroups[String(i % modulus)] ?? 0) + i;
+    }
+    expect(out.workers).toHaveLength(2);
+    expect(out.arraySum).toBe(sum);
+    expect(out.arraySquareSum).toBe(squares);
+    expect(out.groupSums).toEqual(expectedGroups);
+    expect(out.dask).toBe(slimImageConfig(SPEC).dask);
+  },
+  10 * MINUTE,
+);
+
+test(
+  "5. the dashboard's /status page and every script it references answer 200",
+  async () => {
+    const base = await dashboardUrl(cluster.scheduler);
+    const page = await waitFor("dashboard /status", MINUTE, async () => {
+      const res = await fetch(`${base}/status`);
+      return res.status === 200 ? res.text() : undefined;
+    });
+    const sources = [...page.matchAll(/<script[^>]*\ssrc=["']([^"']+)["']/gi)].map((m) => m[1]);
+    expect(sources.length).toBeGreaterThan(0);
+    expect(sources.some((s) => /bokeh.*\.min\.js/.test(s))).toBe(true);
+    const statuses = await Promise.all(
+      sources.map(async (src) => {
+        const res = await fetch(new URL(src, `${base}/status`));
+        await res.arrayBuffer();
+        return `${res.status} ${src}`;
+      }),
+    );
+    expect(statuses.filter((s) => !s.startsWith("200 "))).toEqual([]);
+  },
+  2 * MINUTE,
+);
+
+test(
+  "6a. killing a worker in the middle of a computation still gives the right result",
+  async () => {
+    const tasks = 40;
+    const client = await startClient(cluster, "slow_work.py", [
+      cluster.schedulerAddress,
+      String(tasks),
+      "0.5",
+    ]);
+    await waitForLog(client, "STARTED", 2 * MINUTE);
+    await docker(["kill", cluster.workers[0]]);
+    const { stdout: code } = await docker(["wait", client], { timeoutMs: 5 * MINUTE });
+    const { stdout } = await docker(["logs", client]);
+    expect(code.trim()).toBe("0");
+    const out = lastJson<{ sum: number; workers: string[] }>(stdout);
+    let expected = 0;
+    for (let i = 0; i < tasks; i++) expected += i * i;
+    expect(out.sum).toBe(expected);
+    expect(out.workers).toHaveLength(1);
+    // Kubernetes would replace the pod; bring the worker back for the next step.
+    await docker(["start", cluster.workers[0]]);
+  },
+  10 * MINUTE,
+);
+
+test(
+  "6b. after a scheduler restart both workers reconnect within two minutes",
+  async () => {
+    const bound = 120;
+    await runClient(cluster, "wait_workers.py", [cluster.schedulerAddress, "2", String(bound)]);
+    const t0 = Date.now();
+    await docker(["restart", cluster.scheduler]);
+    const result = await runClient(cluster, "wait_workers.py", [
+      cluster.schedulerAddress,
+      "2",
+      String(bound),
+    ]);
+    const seconds = (Date.now() - t0) / 1000;
+    timings.reconnectSeconds = seconds;
+    expect(lastJson<{ workers: string[] }>(result.stdout).workers).toHaveLength(2);
+    expect(seconds).toBeLessThan(bound);
+  },
+  6 * MINUTE,
+);
+
+test(
+  "7. hygiene: runs as the configured uid; no registry password in the image, context, values or logs",
+  async () => {
+    for (const name of [cluster.scheduler, ...cluster.workers]) {
+      const { stdout } = await docker(["exec", name, "id", "-u"]);
+      expect(stdout.trim()).toBe(String(UID));
+    }
+    // The image's own default user, without the pod's --user.
+    const { stdout: imageUid } = await docker(["run", "--rm", pinned, "id", "-u"]);
+    expect(imageUid.trim()).toBe(String(UID));
+
+    const secret = credentials.password;
+    expect(secret.length).toBeGreaterThanOrEqual(16);
+    const history = await docker(["history", "--no-trunc", pinned]);
+    const inspect = await docker(["image", "inspect", pinned]);
+    const logs = await Promise.all(
+      [cluster.scheduler, ...cluster.workers].map((n) =>
+        docker(["logs", n]).then((r) => r.stdout + r.stderr),
+      ),
+    );
+    const texts: Record<string, string> = {
+      history: history.stdout,
+      inspect: inspect.stdout,
+      buildLog: slim.log,
+      containerLogs: logs.join("\n"),
+      ...filesUnder(path.join(WORK_DIR, "slim")),
+      values: fs.readFileSync(path.join(WORK_DIR, "values.yaml"), "utf8"),
+    };
+    expect(Object.keys(texts).length).toBeGreaterThan(6);
+    const leaks = Object.entries(texts)
+      .filter(([, text]) => text.includes(secret))
+      .map(([where]) => where);
+    expect(leaks).toEqual([]);
+    // Guard against a vacuous check: the secret-free texts do contain what they should.
+    expect(texts.history).toContain("tini");
+  },
+  5 * MINUTE,
+);
+
+/** Every file under `dir` (Dockerfile, scripts, config, wheels) keyed by relative path, as latin1 text. */
+function filesUnder(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    out[path.relative(dir, file)] = fs.readFileSync(file, "latin1");
+  }
+  return out;
+}
