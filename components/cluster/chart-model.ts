@@ -1,5 +1,6 @@
 import { SlimDaskError, show } from "../common/errors";
 import { DEFAULT_CHART_VERSION } from "./constants";
+import { editDistance } from "../image/validation";
 import { isMapping } from "./value-tree";
 
 /**
@@ -149,18 +150,6 @@ export function knownValuePaths(): string[] {
   };
   walk(CHART_MODEL, "");
   return out;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
 }
 
 /**
