@@ -169,6 +169,8 @@ test(
     );
     const naiveFair = naive.sizeBytes - naive.wheelLayerBytes;
     expect(naive.wheelLayerBytes).toBeGreaterThan(0);
+    // Multi-stage: the offline wheelhouse stayed in the build stage.
+    expect(slim.wheelLayerBytes).toBe(0);
     // dask[complete] is dominated by pyarrow/numpy/pandas binaries that no technique can
     // remove; the smaller base, the prune and the missing pip/build leftovers must still
     // take at least 15% off what the user's first Dockerfile gives (measured: ~21%).

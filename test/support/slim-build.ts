@@ -24,10 +24,8 @@ import { parsePruneReport, PruneReport } from "./prune-log";
 /** The package sets measured: the 2019 article's and today's `dask[complete]`. */
 export const PACKAGE_SETS: Record<WheelSet, { daskExtras: string[]; pipPackages: string[] }> = {
   complete: { daskExtras: ["complete"], pipPackages: [] },
-  article: {
-    daskExtras: [],
-    pipPackages: [`distributed==${DASK_VERSION}`, "bokeh", "numpy", "pandas"],
-  },
+  // The recipe pins distributed itself through the extra (same version as dask).
+  article: { daskExtras: ["distributed"], pipPackages: ["bokeh", "numpy", "pandas"] },
 };
 
 /** One slim build: a package set plus the knobs the benchmark turns. */
@@ -102,6 +100,8 @@ export async function writeContextWithCli(
 /** A built image with what the build said about itself. */
 export interface BuiltImage extends BuildResult, CliContext {
   sizeBytes: number;
+  /** Size of a wheelhouse layer left in the final image (single-stage builds only). */
+  wheelLayerBytes: number;
   /** Parsed prune report (undefined when the build ran no prune step). */
   prune?: PruneReport;
 }
@@ -119,7 +119,13 @@ export async function buildSlim(spec: SlimBuildSpec, workDir: string): Promise<B
     build = await buildImage(context.contextDir, context.reference, { noCache: true });
     prune = parsePruneReport(build.log);
   }
-  return { ...context, ...build, sizeBytes: await imageSize(build.imageId), prune };
+  return {
+    ...context,
+    ...build,
+    sizeBytes: await imageSize(build.imageId),
+    wheelLayerBytes: await wheelLayerSize(build.imageId),
+    prune,
+  };
 }
 
 /** The naive counterpart of a package set, built from its own context under `workDir`. */
@@ -152,13 +158,16 @@ export async function buildNaive(
     ...build,
     reference,
     sizeBytes: await imageSize(build.imageId),
-    wheelLayerBytes: await copyLayerSize(build.imageId),
+    wheelLayerBytes: await wheelLayerSize(build.imageId),
     dockerfile: renderNaiveDockerfile(spec),
   };
 }
 
-/** Size of the image's `COPY wheels/` layer, from `docker history`. */
-async function copyLayerSize(image: string): Promise<number> {
+/**
+ * Size of the image's layer that copies the offline wheelhouse to /tmp/wheels (0 when the
+ * final image has none, as in multi-stage builds), from `docker history`.
+ */
+export async function wheelLayerSize(image: string): Promise<number> {
   const { stdout } = await exec("docker", [
     "history",
     "--no-trunc",
@@ -167,6 +176,8 @@ async function copyLayerSize(image: string): Promise<number> {
     "--human=false",
     image,
   ]);
-  const line = stdout.split("\n").find((l) => /COPY dir:|COPY wheels/.test(l));
+  const line = stdout
+    .split("\n")
+    .find((l) => /#\(nop\)\s+COPY \S+ in \/tmp\/wheels\/?\s*$/.test(l));
   return line ? Number(line.split("\t")[0]) : 0;
 }
