@@ -205,10 +205,20 @@ test(
     for (const name of [cluster.scheduler, ...cluster.workers]) {
       const pid1 = await waitFor(`PID 1 of ${name}`, MINUTE, () => pid1Command(name));
       expect(pid1.split(" ")[0]).toMatch(/(^|\/)tini$/);
-      // The container's args are exactly the pod's: nothing injected in between.
-      const { stdout } = await docker(["inspect", "--format", "{{json .Args}}", name]);
+      // Exactly the pod's args, user and limits; the entrypoint stays the image's.
+      const { stdout } = await docker([
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}|{{json .Config.Entrypoint}}|{{.Config.User}}|{{.HostConfig.NanoCpus}}|{{.HostConfig.Memory}}",
+        name,
+      ]);
+      const [cmd, entrypoint, user, nanoCpus, memory] = stdout.trim().split("|");
       const pod = name === cluster.scheduler ? pods.scheduler : pods.worker;
-      expect((JSON.parse(stdout) as string[]).slice(-pod.args.length)).toEqual(pod.args);
+      expect(JSON.parse(cmd)).toEqual(pod.args);
+      expect(JSON.parse(entrypoint)[0]).toBe("tini");
+      expect(user).toBe(`${UID}:${UID}`);
+      expect(Number(nanoCpus)).toBe(1e9);
+      expect(Number(memory)).toBe(2 ** 30);
     }
     const { stdout: env } = await docker(["exec", cluster.workers[0], "printenv", "SLIM_DASK_E2E"]);
     expect(env.trim()).toBe("worker");
