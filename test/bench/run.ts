@@ -154,6 +154,14 @@ async function coldStarts(builds: BuiltImage[]): Promise<ColdStart[]> {
   return out;
 }
 
+/**
+ * Removes the variant images (each holds its own ~0.4 GB copy of the venv); the default
+ * images stay, as the e2e suite builds the same recipe.
+ */
+async function removeVariantImages(ids: string[]): Promise<void> {
+  if (ids.length > 0) await docker(["rmi", "-f", ...new Set(ids)], { allowFailure: true });
+}
+
 async function machine() {
   const { stdout: engine } = await docker(["version", "--format", "{{.Server.Version}}"]);
   return {
@@ -232,14 +240,17 @@ async function collect() {
   const concurrency = Number(process.env.SLIM_DASK_BENCH_CONCURRENCY ?? 2);
   const sets: SetResult[] = [];
   let completeBuilds: BuiltImage[] = [];
+  const builtIds: string[] = [];
   for (const set of SETS) {
     const t0 = Date.now();
     const { result, builds } = await measureSet(set, workDir, concurrency);
     sets.push(result);
     if (set === "complete") completeBuilds = builds;
+    builtIds.push(...builds.slice(1).map((b) => b.imageId));
     console.log(`bench: ${set} set measured in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const cold = await coldStarts(completeBuilds);
+  await removeVariantImages(builtIds);
   return {
     date: new Date().toISOString(),
     machine: await machine(),
