@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${SLIM_DASK_STATE:-/var/tmp/slim-dask-ci}"
 MIRROR="${SLIM_DASK_MIRROR:-http://deb.debian.org/debian}"
 SLIM_BASE="slim-dask-local/python:3.11-slim-bookworm"
-FULL_BASE="slim-dask-local/debian-python:bookworm"
+FULL_BASE="slim-dask-local/python-full:3.11-bookworm"
 REGISTRY_ADDR="127.0.0.1:5000"
 REGISTRY_USER="slimdask"
 DASK_VERSION="2026.8.0"
@@ -213,7 +213,9 @@ main() {
   [[ -x "$STATE/tools/bin/pip" ]] || python3 -m venv "$STATE/tools"
   install_hadolint
   build_base "$SLIM_BASE" minbase python3,python3-venv "${SLIM_DASK_SLIM_ROOTFS:-}"
-  build_base "$FULL_BASE" "" python3,python3-pip,python3-venv
+  # The naive baseline stands in for `python:3.11`: Debian with Python, pip and the compilers
+  # and headers its buildpack-deps base carries (the real image has still more, ~1 GB).
+  build_base "$FULL_BASE" "" python3,python3-pip,python3-venv,python3-dev,build-essential
   check_base "$SLIM_BASE"
   check_base "$FULL_BASE"
   start_registry

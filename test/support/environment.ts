@@ -28,8 +28,12 @@ export function stateDir(): string {
 export const BASE_IMAGES = {
   /** minbase + python3 + python3-venv: build and runtime image of the pip preset. */
   slim: "slim-dask-local/python:3.11-slim-bookworm",
-  /** Default debootstrap variant + python3-pip + python3-venv: the naive user's base. */
-  full: "slim-dask-local/debian-python:bookworm",
+  /**
+   * The naive user's base, a stand-in for `python:3.11`: default debootstrap variant with
+   * python3, pip, venv and the compilers and headers (`build-essential`, `python3-dev`) that
+   * python:3.11's buildpack-deps base carries (the real image has still more, ~1 GB).
+   */
+  full: "slim-dask-local/python-full:3.11-bookworm",
 } as const;
 
 /** The Python minor version of both local bases (Debian bookworm). */

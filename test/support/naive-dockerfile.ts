@@ -3,7 +3,8 @@ import * as path from "node:path";
 
 /**
  * The Dockerfile a user writes first, without any of slim-dask's techniques: one stage on a
- * full Debian base with Python, `pip install` into a venv, nothing cleaned, running as root.
+ * full Python base (a stand-in for `python:3.11`, compilers and headers included), `pip
+ * install` into a venv, nothing cleaned, running as root.
  * It is the "before" of every size comparison. Wheels come from a local wheelhouse because
  * containers here cannot reach PyPI; that COPY layer is reported separately so the comparison
  * can leave it out (a real user installing from PyPI would not have it).

@@ -5,7 +5,7 @@ import { DockerfileParser } from "dockerfile-ast";
 import { renderNaiveDockerfile, writeNaiveContext } from "../../support/naive-dockerfile";
 
 const spec = {
-  baseImage: "slim-dask-local/debian-python:bookworm",
+  baseImage: "slim-dask-local/python-full:3.11-bookworm",
   requirements: ["dask[complete]==2026.8.0", "s3fs"],
 };
 
