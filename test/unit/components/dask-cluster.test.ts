@@ -3,11 +3,11 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DaskCluster } from "../../../components/cluster/dask-cluster";
-import { SlimDaskError } from "../../../components/common/errors";
 import { SlimDaskImage } from "../../../components/image/slim-dask-image";
 import {
   FAKE_DIGEST,
   childRecorder,
+  expectRejectedBeforeRegistration,
   installMocks,
   named,
   settle,
@@ -161,15 +161,10 @@ describe("DaskCluster", () => {
     [{ image: DIGEST_REF, scheduler: { serviceType: "Ingress" } }, "scheduler.serviceType"],
     [{ image: DIGEST_REF, createNamespace: pulumi.output(true) }, "createNamespace"],
   ])("bad input %j fails before any resource is registered", async (args, field) => {
-    let error: unknown;
-    try {
-      new DaskCluster("bad", args as never);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(SlimDaskError);
-    expect((error as SlimDaskError).field).toBe(field);
-    await settle();
-    expect(named(seen, "bad")).toEqual([]);
+    await expectRejectedBeforeRegistration(
+      seen,
+      () => new DaskCluster("bad", args as never),
+      field,
+    );
   });
 });

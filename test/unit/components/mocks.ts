@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { SlimDaskError } from "../../../components/common/errors";
 
 /** A resource as the mock engine saw it, plus the parent it was given. */
 export interface SeenResource {
@@ -116,4 +117,25 @@ export function unwrapSecret(input: unknown): { secret: boolean; value: unknown 
 /** Resources of the mock engine registered under a name. */
 export function named(seen: SeenResource[], name: string): SeenResource[] {
   return seen.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+}
+
+/**
+ * Asserts that constructing a component named "bad" throws a SlimDaskError on `field` and
+ * that nothing at all was registered under that name (no half-built component).
+ */
+export async function expectRejectedBeforeRegistration(
+  seen: SeenResource[],
+  construct: () => unknown,
+  field: string,
+): Promise<void> {
+  let error: unknown;
+  try {
+    construct();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(SlimDaskError);
+  expect((error as SlimDaskError).field).toBe(field);
+  await settle();
+  expect(named(seen, "bad")).toEqual([]);
 }

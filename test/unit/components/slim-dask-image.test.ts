@@ -2,13 +2,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { SlimDaskError } from "../../../components/common/errors";
 import { SlimDaskImage } from "../../../components/image/slim-dask-image";
 import {
   FAKE_DIGEST,
   childRecorder,
+  expectRejectedBeforeRegistration,
   installMocks,
-  named,
   settle,
   unwrapSecret,
   valueOf,
@@ -175,15 +174,10 @@ describe("SlimDaskImage", () => {
     ],
     [{}, "imageName"],
   ])("bad input %j fails before any resource is registered", async (args, field) => {
-    let error: unknown;
-    try {
-      new SlimDaskImage("bad", { contextDir: path.join(tmpDir(), "ctx"), ...args } as never);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(SlimDaskError);
-    expect((error as SlimDaskError).field).toBe(field);
-    await settle();
-    expect(named(seen, "bad")).toEqual([]);
+    await expectRejectedBeforeRegistration(
+      seen,
+      () => new SlimDaskImage("bad", { contextDir: path.join(tmpDir(), "ctx"), ...args } as never),
+      field,
+    );
   });
 });
