@@ -172,9 +172,10 @@ test(
     // Multi-stage: the offline wheelhouse stayed in the build stage.
     expect(slim.wheelLayerBytes).toBe(0);
     // dask[complete] is dominated by pyarrow/numpy/pandas binaries that no technique can
-    // remove; the smaller base, the prune and the missing pip/build leftovers must still
-    // take at least 15% off what the user's first Dockerfile gives (measured: ~21%).
-    expect(slim.sizeBytes).toBeLessThan(naiveFair * 0.85);
+    // remove; the slim runtime base (no compilers or headers), the prune and the missing
+    // build leftovers must still take at least 40% off what the user's first Dockerfile on
+    // python:3.11 gives (measured 2026-11-27: 559.9 MB vs 1061.7 MB, 47% off).
+    expect(slim.sizeBytes).toBeLessThan(naiveFair * 0.6);
     const rules = slim.prune?.rules ?? [];
     expect(rules.length).toBeGreaterThan(0);
     expect(rules.reduce((sum, r) => sum + r.bytes, 0)).toBe(slim.prune?.total.bytes);
