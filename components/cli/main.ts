@@ -61,7 +61,8 @@ function program(io: CliIO): Command {
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
       const config = readConfigFile(opts.config) as DaskClusterConfig;
-      io.out(stringify(daskChartValues(config), { sortMapEntries: false }));
+      // No anchors/aliases for shared lists: people read and diff this output.
+      io.out(stringify(daskChartValues(config), { aliasDuplicateObjects: false }));
     });
 
   return cli;

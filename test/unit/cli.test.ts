@@ -69,6 +69,7 @@ describe("slim-dask CLI", () => {
     const { code, out } = cli(["values", "--config", file]);
     expect(code).toBe(0);
     const values = parse(out);
+    expect(out).not.toMatch(/[&*]a\d/); // plain YAML, no anchors or aliases
     expect(values.jupyter.enabled).toBe(false);
     expect(values.worker.image.tag).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(values.worker.resources.limits).toEqual({ cpu: "2", memory: "8Gi" });
