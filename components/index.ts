@@ -13,6 +13,7 @@ export {
 export {
   DaskCluster,
   DaskClusterArgs,
+  PodArgs,
   WorkerArgs,
   SchedulerArgs,
   TolerationArgs,

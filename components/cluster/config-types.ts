@@ -13,12 +13,10 @@ export interface Toleration {
   tolerationSeconds?: number;
 }
 
-/** Worker pool settings. */
-export interface WorkerConfig {
-  replicas?: number;
+/** What the scheduler and the workers both take: resources, environment and placement. */
+export interface PodConfig {
   cpu?: string;
   memory?: string;
-  threads?: number;
   env?: Record<string, string>;
   extraArgs?: string[];
   nodeSelector?: Record<string, string>;
@@ -26,16 +24,15 @@ export interface WorkerConfig {
   affinity?: Record<string, unknown>;
 }
 
+/** Worker pool settings. */
+export interface WorkerConfig extends PodConfig {
+  replicas?: number;
+  threads?: number;
+}
+
 /** Scheduler settings. */
-export interface SchedulerConfig {
+export interface SchedulerConfig extends PodConfig {
   serviceType?: string;
-  cpu?: string;
-  memory?: string;
-  env?: Record<string, string>;
-  extraArgs?: string[];
-  nodeSelector?: Record<string, string>;
-  tolerations?: Toleration[];
-  affinity?: Record<string, unknown>;
 }
 
 /** Registry coordinates of the pull secret (the password never appears in plain config). */

@@ -24,19 +24,15 @@ export interface TolerationArgs {
   tolerationSeconds?: pulumi.Input<number>;
 }
 
-/** Worker pool. */
-export interface WorkerArgs {
-  /** Number of workers. Default 3. */
-  replicas?: pulumi.Input<number>;
-  /** CPU per worker as a Kubernetes quantity (`2`, `500m`); sets requests = limits. Default: none. */
+/** What the scheduler and the workers both take: resources, environment and placement. */
+export interface PodArgs {
+  /** CPU as a Kubernetes quantity (`2`, `500m`); sets requests = limits. Default: none. */
   cpu?: pulumi.Input<string>;
-  /** Memory per worker (`4Gi`, `512Mi`); becomes the limit and `--memory-limit`. Default: none. */
+  /** Memory (`4Gi`, `512Mi`); requests = limits, and a worker's `--memory-limit`. Default: none. */
   memory?: pulumi.Input<string>;
-  /** Threads per worker. Default: floor(cpu), at least 1, when `cpu` is set. */
-  threads?: pulumi.Input<number>;
   /** Extra environment variables. */
   env?: pulumi.Input<{ [name: string]: pulumi.Input<string> }>;
-  /** Extra `dask worker` arguments. */
+  /** Extra `dask scheduler` / `dask worker` arguments. */
   extraArgs?: pulumi.Input<pulumi.Input<string>[]>;
   nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
   tolerations?: pulumi.Input<pulumi.Input<TolerationArgs>[]>;
@@ -44,20 +40,18 @@ export interface WorkerArgs {
   affinity?: pulumi.Input<{ [key: string]: pulumi.Input<unknown> }>;
 }
 
+/** Worker pool. */
+export interface WorkerArgs extends PodArgs {
+  /** Number of workers. Default 3. */
+  replicas?: pulumi.Input<number>;
+  /** Threads per worker. Default: floor(cpu), at least 1, when `cpu` is set. */
+  threads?: pulumi.Input<number>;
+}
+
 /** Scheduler. */
-export interface SchedulerArgs {
+export interface SchedulerArgs extends PodArgs {
   /** `ClusterIP` (default), `NodePort` or `LoadBalancer`. */
   serviceType?: pulumi.Input<string>;
-  /** CPU quantity for requests and limits. Default: none. */
-  cpu?: pulumi.Input<string>;
-  /** Memory quantity for requests and limits. Default: none. */
-  memory?: pulumi.Input<string>;
-  env?: pulumi.Input<{ [name: string]: pulumi.Input<string> }>;
-  /** Extra `dask scheduler` arguments. */
-  extraArgs?: pulumi.Input<pulumi.Input<string>[]>;
-  nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
-  tolerations?: pulumi.Input<pulumi.Input<TolerationArgs>[]>;
-  affinity?: pulumi.Input<{ [key: string]: pulumi.Input<unknown> }>;
 }
 
 /** Registry login for pulling a private image. */
