@@ -6,7 +6,7 @@ import { requirePrintable } from "../image/image-config";
 import { DaskClusterConfig } from "./config-types";
 import {
   CHART_NAME,
-  daskChartValues,
+  chartValuesFor,
   dashboardUrl,
   resolveClusterConfig,
   schedulerAddress,
@@ -111,11 +111,11 @@ function plan(name: string, raw: Record<string, unknown>): Plan {
     } as DaskClusterConfig["imagePullCredentials"];
   }
   const config = resolveClusterConfig(plainConfig);
-  const values = daskChartValues(plainConfig) as Record<string, unknown>;
+  const values = chartValuesFor(config) as Record<string, unknown>;
   return {
     config,
     values,
-    pullSecret: plainConfig.imagePullCredentials ? pullSecretName(config.releaseName) : undefined,
+    pullSecret: config.imagePullCredentials ? pullSecretName(config.releaseName) : undefined,
     schedulerAddress: schedulerAddress(config.releaseName, config.namespace, values),
     dashboardUrl: dashboardUrl(config.releaseName, config.namespace, values),
   };

@@ -3,7 +3,7 @@ import { SCHEDULER_PORT } from "./constants";
 import { splitImageForChart } from "./image-pin";
 import { pullSecretName } from "./pull-secret";
 import { ChartValues } from "./release";
-import { ResolvedPodSettings, resolveClusterConfig } from "./resolve";
+import { ResolvedClusterConfig, ResolvedPodSettings, resolveClusterConfig } from "./resolve";
 import { deepMerge } from "./value-tree";
 
 export * from "./constants";
@@ -41,7 +41,11 @@ function podValues(pod: ResolvedPodSettings): ChartValues {
  * Throws SlimDaskError for any invalid config.
  */
 export function daskChartValues(config: DaskClusterConfig): ChartValues {
-  const c = resolveClusterConfig(config);
+  return chartValuesFor(resolveClusterConfig(config));
+}
+
+/** The chart values of an already resolved config (callers that hold one skip re-validation). */
+export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
   const pin = splitImageForChart(c.image, "image");
   const pullSecrets = c.imagePullCredentials
     ? { pullSecrets: [{ name: pullSecretName(c.releaseName) }] }
