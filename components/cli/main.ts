@@ -1,23 +1,56 @@
+import * as fs from "fs";
+import * as path from "path";
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
-import { daskChartValues } from "../cluster/values";
+import { chartValuesFor } from "../cluster/values";
 import { DaskClusterConfig } from "../cluster/config-types";
+import { resolveClusterConfig } from "../cluster/resolve";
 import { SlimDaskError } from "../common/errors";
 import { buildContext, defaultTag, writeBuildContext } from "../image/context";
 import { splitImageConfig } from "../image/image-config";
 import { resolveRecipe } from "../image/recipe";
 import { readConfigFile } from "./config-file";
+import { pullSecretInstructions, pullSecretManifest, pullSecretTarget } from "./pull-secret";
 
-/** Where the CLI writes; injectable so tests can capture output without spawning. */
+/** Where the CLI reads and writes; injectable so tests can run it without spawning. */
 export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** All of stdin, or undefined when stdin is a terminal (nothing was piped). */
+  stdin?: () => string | undefined;
 }
 
 const processIO: CliIO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
+  stdin: () => (process.stdin.isTTY ? undefined : fs.readFileSync(0, "utf8")),
 };
+
+/** The version in the package's own package.json (found upwards: the layout differs in dist/). */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "slim-dask" && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error("package.json of slim-dask not found");
+  }
+}
+
+/** The password piped on stdin, without the one trailing newline `echo` adds. */
+function passwordFromStdin(io: CliIO): string {
+  const text = io.stdin?.();
+  const password = text?.replace(/\r?\n$/, "");
+  if (!password) {
+    throw new SlimDaskError(
+      "stdin",
+      "no password was piped in",
+      "pipe it, e.g. `printf '%s' \"$REGISTRY_PASSWORD\" | slim-dask pull-secret --config cluster.yaml | kubectl apply -f -`",
+    );
+  }
+  return password;
+}
 
 function imageRecipeFrom(file: string | undefined) {
   const { recipe, publish } = splitImageConfig(readConfigFile(file));
@@ -29,6 +62,7 @@ function program(io: CliIO): Command {
     .description(
       "Generate slim Dask images and dask helm chart values (the generators behind the Pulumi components)",
     )
+    .version(packageVersion(), "-V, --version", "print the slim-dask version")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -60,9 +94,30 @@ function program(io: CliIO): Command {
     .description("print the dask helm chart values for a DaskCluster config, as YAML")
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
-      const config = readConfigFile(opts.config) as DaskClusterConfig;
+      const config = resolveClusterConfig(readConfigFile(opts.config) as DaskClusterConfig);
       // No anchors/aliases for shared lists: people read and diff this output.
-      io.out(stringify(daskChartValues(config), { aliasDuplicateObjects: false }));
+      io.out(stringify(chartValuesFor(config), { aliasDuplicateObjects: false }));
+      const target = pullSecretTarget(config);
+      if (target) io.err(pullSecretInstructions(target, opts.config));
+    });
+
+  cli
+    .command("pull-secret")
+    .description(
+      "print the image pull Secret the chart values name, as a manifest for `kubectl apply -f -`; the password is read from stdin",
+    )
+    .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
+    .action((opts: { config: string }) => {
+      const config = resolveClusterConfig(readConfigFile(opts.config) as DaskClusterConfig);
+      const target = pullSecretTarget(config);
+      if (!target) {
+        throw new SlimDaskError(
+          "imagePullCredentials",
+          "is not set in the config, so the values name no pull Secret",
+          "add `imagePullCredentials: {server, username}` to the config",
+        );
+      }
+      io.out(pullSecretManifest(target, passwordFromStdin(io)));
     });
 
   return cli;

@@ -8,10 +8,10 @@ import { run } from "../../components/cli/main";
 const ROOT = path.resolve(__dirname, "../..");
 const BIN = path.join(ROOT, "bin", "slim-dask.js");
 
-function cli(args: string[]): { code: number; out: string; err: string } {
+function cli(args: string[], stdin?: string): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
-  const code = run(args, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = run(args, { out: (t) => (out += t), err: (t) => (err += t), stdin: () => stdin });
   return { code, out, err };
 }
 
@@ -109,5 +109,82 @@ describe("slim-dask CLI", () => {
   test("usage errors exit 2", () => {
     expect(cli(["frobnicate"]).code).toBe(2);
     expect(cli(["context", "--config", "x.yaml"]).code).toBe(2);
+  });
+
+  test("--version prints the package version, from the real binary too", () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    const inProcess = cli(["--version"]);
+    expect(inProcess).toEqual({ code: 0, out: `${version}\n`, err: "" });
+    expect(execFileSync("node", [BIN, "--version"], { cwd: ROOT }).toString()).toBe(`${version}\n`);
+  });
+
+  test("values with imagePullCredentials says on stderr how to create the Secret it names", () => {
+    const file = path.join(ROOT, "examples", "cluster.yaml");
+    const { code, out, err } = cli(["values", "--config", file]);
+    expect(code).toBe(0);
+    const secret = parse(out).worker.image.pullSecrets[0].name;
+    expect(secret).toBe("analytics-dask-image-pull");
+    expect(err).toContain(`"${secret}" in namespace "dask"`);
+    expect(err).toContain(
+      `printf '%s' "$REGISTRY_PASSWORD" | npx slim-dask pull-secret --config ${file} | kubectl apply -f -`,
+    );
+    expect(err).toContain(
+      `kubectl -n dask create secret docker-registry ${secret} --docker-server=ghcr.io --docker-username=acme-bot`,
+    );
+    // Without credentials there is no Secret to talk about.
+    const plain = writeConfig("image: ghcr.io/acme/dask:1\n");
+    expect(cli(["values", "--config", plain]).err).toBe("");
+  });
+
+  test("pull-secret turns the password on stdin into the Secret manifest the values name", () => {
+    const file = path.join(ROOT, "examples", "cluster.yaml");
+    const password = "s3cr3t-t0ken";
+    const { code, out, err } = cli(["pull-secret", "--config", file], `${password}\n`);
+    expect(code).toBe(0);
+    expect(err).toBe("");
+    const manifest = parse(out);
+    expect(manifest).toMatchObject({
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/dockerconfigjson",
+      metadata: { name: "analytics-dask-image-pull", namespace: "dask" },
+    });
+    const config = JSON.parse(
+      Buffer.from(manifest.data[".dockerconfigjson"], "base64").toString("utf8"),
+    );
+    // The trailing newline of `echo` is not part of the password.
+    expect(config.auths["ghcr.io"]).toEqual({
+      username: "acme-bot",
+      password,
+      auth: Buffer.from(`acme-bot:${password}`).toString("base64"),
+    });
+    // The password itself is only inside the base64 payload, never in clear text.
+    expect(out).not.toContain(password);
+    expect(cli(["pull-secret", "--config", file], `${password}\n`).out).toBe(out);
+  });
+
+  test("pull-secret without a piped password or without credentials fails with one clear line", () => {
+    const file = path.join(ROOT, "examples", "cluster.yaml");
+    const noStdin = cli(["pull-secret", "--config", file]);
+    expect(noStdin.code).toBe(1);
+    expect(noStdin.err).toMatch(/^slim-dask: stdin: no password was piped in\. Fix: pipe it/);
+    const plain = writeConfig("image: ghcr.io/acme/dask:1\n");
+    const noCreds = cli(["pull-secret", "--config", plain], "pw\n");
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.err).toMatch(/^slim-dask: imagePullCredentials: is not set/);
+    expect(noCreds.out).toBe("");
+  });
+
+  test("the real binary reads the password from a pipe and never echoes it", () => {
+    const file = path.join(ROOT, "examples", "cluster.yaml");
+    const result = spawnSync("node", [BIN, "pull-secret", "--config", file], {
+      cwd: ROOT,
+      input: "pipe-pass\n",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr.toString()).toBe("");
+    expect(result.stdout.toString()).toContain("kind: Secret");
+    expect(result.stdout.toString()).not.toContain("pipe-pass");
   });
 });
