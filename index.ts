@@ -1,0 +1,2 @@
+/** Entry point the Pulumi component analyzer reads (`pulumi package add`): the public API. */
+export * from "./components";
