@@ -33,3 +33,4 @@ export {
 export { chartPods } from "./cluster/pods";
 export { SlimDaskError } from "./common/errors";
 export { parseImageReference } from "./common/docker-reference";
+export { registryHost } from "./common/registry-host";
