@@ -3,6 +3,8 @@ const common = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
+  // Examples import the package by name, as a user's program does.
+  moduleNameMapper: { "^slim-dask$": "<rootDir>/index.ts" },
 };
 module.exports = {
   projects: [
