@@ -1,0 +1,128 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+// These tests use the npm registry (through the local npm cache when it is warm, as after
+// `npm ci`): they install the packed tarball into a fresh app, as a user would.
+jest.setTimeout(600_000);
+
+const ROOT = path.resolve(__dirname, "../..");
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+
+function npm(args: string[], cwd: string): { code: number; out: string; err: string } {
+  const r = spawnSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      npm_config_fund: "false",
+      npm_config_audit: "false",
+      npm_config_update_notifier: "false",
+    },
+  });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+/** The files `npm pack` would put in the tarball (`npm test` has built dist/ already). */
+function packedFiles(): string[] {
+  const r = npm(["pack", "--dry-run", "--json", "--ignore-scripts"], ROOT);
+  expect(r.code).toBe(0);
+  return (JSON.parse(r.out)[0].files as { path: string }[]).map((f) => f.path).sort();
+}
+
+describe("the npm package", () => {
+  test("the tarball holds the compiled package, the CLI and its assets, and no tests or examples", () => {
+    const files = packedFiles();
+    for (const required of [
+      "package.json",
+      "README.md",
+      "CHANGELOG.md",
+      "bin/slim-dask.js",
+      "dist/components/index.js",
+      "dist/components/index.d.ts",
+      "dist/components/cli/main.js",
+      "components/image/assets/prune.sh",
+      "components/image/assets/install-shims.sh",
+    ]) {
+      expect(files).toContain(required);
+    }
+    expect(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("test/"))).toEqual([]);
+    expect(files.filter((f) => f.startsWith("examples/") || f.startsWith(".slim-dask/"))).toEqual(
+      [],
+    );
+    expect(files.filter((f) => /\.test\.(js|ts|d\.ts)$/.test(f))).toEqual([]);
+    // Every module the entry point loads is in the tarball (no file left out by `files`).
+    for (const f of files.filter((f) => f.endsWith(".js") && f.startsWith("dist/"))) {
+      expect(files).toContain(f.replace(/\.js$/, ".d.ts"));
+    }
+  });
+
+  test("a fresh app with its own @pulumi/pulumi installs the tarball with one copy of @pulumi/pulumi, loads it and runs its CLI", () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-pack-"));
+    const packed = npm(["pack", "--ignore-scripts", "--pack-destination", work], ROOT);
+    expect(packed.code).toBe(0);
+    const tarball = path.join(work, packed.out.trim().split("\n").pop() as string);
+    expect(fs.existsSync(tarball)).toBe(true);
+
+    const app = path.join(work, "app");
+    fs.mkdirSync(app);
+    // The app pins the SDK version this repository is tested with, as a user's app pins its own.
+    const sdk = JSON.parse(
+      fs.readFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/package.json"), "utf8"),
+    ).version;
+    fs.writeFileSync(
+      path.join(app, "package.json"),
+      JSON.stringify({ name: "user-app", private: true, dependencies: { "@pulumi/pulumi": sdk } }),
+    );
+    // --ignore-scripts: provider plugins are downloaded by the Pulumi CLI, not needed here.
+    const install = npm(
+      ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", tarball],
+      app,
+    );
+    expect(install.err).not.toMatch(/EBADENGINE/);
+    expect(install.code).toBe(0);
+
+    // npm ls: a consistent tree (exit 0) in which every @pulumi/pulumi is the one at the top.
+    const ls = npm(["ls", "--all", "--parseable", "@pulumi/pulumi"], app);
+    expect(ls.code).toBe(0);
+    const copies = new Set(
+      ls.out
+        .trim()
+        .split("\n")
+        .filter((l) => l.endsWith(path.join("@pulumi", "pulumi"))),
+    );
+    expect([...copies]).toEqual([
+      path.join(fs.realpathSync(app), "node_modules", "@pulumi", "pulumi"),
+    ]);
+    const tree = JSON.parse(npm(["ls", "--all", "--json", "@pulumi/pulumi"], app).out);
+    expect(tree.dependencies["slim-dask"].version).toBe(pkg.version);
+    expect(tree.dependencies["@pulumi/pulumi"].version).toBe(sdk);
+
+    const loaded = execFileSync(
+      "node",
+      [
+        "-e",
+        'const s = require("slim-dask"); console.log(typeof s.SlimDaskImage, typeof s.DaskCluster, typeof s.registryHost)',
+      ],
+      { cwd: app },
+    ).toString();
+    expect(loaded.trim()).toBe("function function function");
+
+    const bin = path.join(app, "node_modules", ".bin", "slim-dask");
+    expect(execFileSync(bin, ["--version"], { cwd: app }).toString()).toBe(`${pkg.version}\n`);
+    // The Dockerfile needs the packaged assets (prune script, shims).
+    const context = path.join(work, "ctx");
+    fs.writeFileSync(
+      path.join(work, "image.yaml"),
+      "base: pip\nimageName: registry.example.com/dask\n",
+    );
+    execFileSync(bin, ["context", "--config", path.join(work, "image.yaml"), "--out", context], {
+      cwd: app,
+    });
+    expect(fs.readFileSync(path.join(context, "slim-dask", "prune.sh"), "utf8")).toBe(
+      fs.readFileSync(path.join(ROOT, "components/image/assets/prune.sh"), "utf8"),
+    );
+    expect(fs.readFileSync(path.join(context, "Dockerfile"), "utf8")).toMatch(/^FROM /m);
+  });
+});
