@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import { daskChartValues } from "../cluster/values";
-import { DaskClusterConfig } from "../cluster/config-types";
 import { SlimDaskError } from "../common/errors";
 import { buildContext, defaultTag, writeBuildContext } from "../image/context";
 import { splitImageConfig } from "../image/image-config";
@@ -60,7 +59,7 @@ function program(io: CliIO): Command {
     .description("print the dask helm chart values for a DaskCluster config, as YAML")
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
-      const config = readConfigFile(opts.config) as DaskClusterConfig;
+      const config = readConfigFile(opts.config);
       // No anchors/aliases for shared lists: people read and diff this output.
       io.out(stringify(daskChartValues(config), { aliasDuplicateObjects: false }));
     });
