@@ -340,6 +340,22 @@ describe("a crash at any point of a write", () => {
     }
   });
 
+  test("a first write killed before its manifest landed leaves a directory the next run takes", () => {
+    const dir = path.join(scratch, "ctx");
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, `${CONTEXT_MANIFEST}.tmp`), '{"slimDask'); // half-written
+    writeBuildContext(context(), dir);
+    expect(fs.readdirSync(dir).sort()).toEqual([CONTEXT_MANIFEST, "Dockerfile", "slim-dask"]);
+  });
+
+  test("that reserved temporary does not make a user's directory writable", () => {
+    const dir = userDirectory();
+    fs.writeFileSync(path.join(dir, `${CONTEXT_MANIFEST}.tmp`), "{}");
+    const before = tree(dir);
+    refusal(() => writeBuildContext(context(), dir));
+    expect(tree(dir)).toEqual(before);
+  });
+
   test("a half-written temporary file left by a killed process is cleaned up", () => {
     const dir = path.join(scratch, "ctx");
     writeBuildContext(context(), dir);
