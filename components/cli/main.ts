@@ -44,11 +44,11 @@ function program(io: CliIO): Command {
     .command("context")
     .description("write the complete build context (Dockerfile, scripts, wheels) to a directory")
     .requiredOption("-c, --config <file>", "YAML or JSON file with SlimDaskImage fields")
-    .requiredOption("-o, --out <dir>", "directory to write; files not in the context are removed")
+    .requiredOption("-o, --out <dir>", "new, empty or slim-dask-written directory to write")
     .action((opts: { config: string; out: string }) => {
       const { recipe, publish } = imageRecipeFrom(opts.config);
       const context = buildContext(recipe);
-      writeBuildContext(context, opts.out);
+      writeBuildContext(context, opts.out, { field: "--out" });
       const tag = publish.tag ?? defaultTag(recipe, context);
       io.out(`context: ${opts.out}\ntag: ${tag}\n`);
       if (publish.imageName) io.out(`image: ${publish.imageName}:${tag}\n`);
