@@ -3,7 +3,6 @@ import * as path from "path";
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import { chartValuesFor } from "../cluster/values";
-import { DaskClusterConfig } from "../cluster/config-types";
 import { resolveClusterConfig } from "../cluster/resolve";
 import { SlimDaskError } from "../common/errors";
 import { buildContext, defaultTag, writeBuildContext } from "../image/context";
@@ -79,11 +78,11 @@ function program(io: CliIO): Command {
     .command("context")
     .description("write the complete build context (Dockerfile, scripts, wheels) to a directory")
     .requiredOption("-c, --config <file>", "YAML or JSON file with SlimDaskImage fields")
-    .requiredOption("-o, --out <dir>", "directory to write; files not in the context are removed")
+    .requiredOption("-o, --out <dir>", "new, empty or slim-dask-written directory to write")
     .action((opts: { config: string; out: string }) => {
       const { recipe, publish } = imageRecipeFrom(opts.config);
       const context = buildContext(recipe);
-      writeBuildContext(context, opts.out);
+      writeBuildContext(context, opts.out, { field: "--out" });
       const tag = publish.tag ?? defaultTag(recipe, context);
       io.out(`context: ${opts.out}\ntag: ${tag}\n`);
       if (publish.imageName) io.out(`image: ${publish.imageName}:${tag}\n`);
@@ -94,7 +93,7 @@ function program(io: CliIO): Command {
     .description("print the dask helm chart values for a DaskCluster config, as YAML")
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
-      const config = resolveClusterConfig(readConfigFile(opts.config) as DaskClusterConfig);
+      const config = resolveClusterConfig(readConfigFile(opts.config));
       // No anchors/aliases for shared lists: people read and diff this output.
       io.out(stringify(chartValuesFor(config), { aliasDuplicateObjects: false }));
       const target = pullSecretTarget(config);
@@ -108,7 +107,7 @@ function program(io: CliIO): Command {
     )
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
-      const config = resolveClusterConfig(readConfigFile(opts.config) as DaskClusterConfig);
+      const config = resolveClusterConfig(readConfigFile(opts.config));
       const target = pullSecretTarget(config);
       if (!target) {
         throw new SlimDaskError(

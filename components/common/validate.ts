@@ -343,3 +343,19 @@ export function validateId(value: unknown, field: string): number {
   }
   return value;
 }
+
+/**
+ * A host path (a wheelhouse, a context directory, a CA file). Existence is checked where the
+ * file is used; here only the characters: no control or shell characters, no leading
+ * `-` (it would read as an option), no leading or trailing spaces.
+ */
+export function validateHostPath(value: unknown, field: string): string {
+  return matchGrammar(
+    value,
+    field,
+    /^[A-Za-z0-9_./~+@%,:=](?:[A-Za-z0-9 _./~+@%,:=-]*[A-Za-z0-9_./~+@%,:=-])?$/,
+    "a safe directory path",
+    "give a directory path of letters, digits and `_./~+@%,:=-`, not starting with `-` and without quotes, `$` or control characters",
+    4096,
+  );
+}
