@@ -180,6 +180,19 @@ describe("SlimDaskImage", () => {
     expect(build.cacheFrom).toEqual({ images: [`${REPO}:previous`] });
   });
 
+  test("a contextDir slim-dask did not write is refused before registration, and nothing in it is lost", async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    fs.writeFileSync(path.join(dir, "important.txt"), "keep me\n");
+    await expectRejectedBeforeRegistration(
+      seen,
+      () => new SlimDaskImage("bad", { imageName: REPO, contextDir: dir }),
+      "contextDir",
+    );
+    expect(fs.readdirSync(dir).sort()).toEqual(["Dockerfile", "important.txt"]);
+    expect(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8")).toBe("FROM scratch\n");
+  });
+
   test.each([
     [{ imageName: "Not A Repo" }, "imageName"],
     [{ imageName: `${REPO}:tag` }, "imageName"],
