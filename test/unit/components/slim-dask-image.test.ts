@@ -7,6 +7,7 @@ import {
   FAKE_DIGEST,
   childRecorder,
   expectRejectedBeforeRegistration,
+  inputsOf,
   installMocks,
   settle,
   unwrapSecret,
@@ -22,9 +23,7 @@ function tmpDir(): string {
 }
 
 function dockerImageInputs(name: string): Record<string, unknown> {
-  const found = seen.filter((r) => r.type === "docker:index/image:Image" && r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0].inputs;
+  return inputsOf(seen, "docker:index/image:Image", name);
 }
 
 /** Every file below `dir`, as path -> bytes. */
