@@ -63,3 +63,11 @@ describe("cluster config files (CLI)", () => {
     expect(e.field).toBe("values");
   });
 });
+
+test("a key that starts like a valid one gets it as a hint (replicaCount -> replicas)", () => {
+  const e = errorOf(() =>
+    daskChartValues({ image: "ghcr.io/acme/dask:1", workers: { replicaCount: 2 } }),
+  );
+  expect(e.field).toBe("workers.replicaCount");
+  expect(e.fix).toMatch(/did you mean `replicas`/);
+});
