@@ -165,6 +165,23 @@ describe("SlimDaskImage", () => {
     expect(await valueOf(image.dockerfile)).toContain("4242");
   });
 
+  test("the default context lands in .slim-dask/<name> of the program's directory, passed to docker relative", async () => {
+    const program = tmpDir();
+    const before = process.cwd();
+    process.chdir(program);
+    try {
+      new SlimDaskImage("relative", { imageName: REPO });
+    } finally {
+      process.chdir(before);
+    }
+    expect(fs.existsSync(path.join(program, ".slim-dask", "relative", "Dockerfile"))).toBe(true);
+    await settle();
+    expect(dockerImageInputs("relative").build).toMatchObject({
+      context: path.join(".slim-dask", "relative"),
+      dockerfile: path.join(".slim-dask", "relative", "Dockerfile"),
+    });
+  });
+
   test("cacheFrom reaches docker build; the image exposes its uid and gid", async () => {
     const image = new SlimDaskImage("cached", {
       imageName: REPO,
