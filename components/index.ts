@@ -2,10 +2,12 @@
  * slim-dask: Pulumi components for small, fast-starting Dask images and Dask clusters on
  * Kubernetes, plus the pure generators behind them.
  */
-export { SlimDaskImage, pinnedReference } from "./image/slim-dask-image";
+// Args before classes: the component analyzer (`pulumi package add`) records an interface's
+// description only when it reaches the declaration before the component class.
 export * from "./image/args";
-export { DaskCluster } from "./cluster/dask-cluster";
 export * from "./cluster/args";
+export { SlimDaskImage, pinnedReference } from "./image/slim-dask-image";
+export { DaskCluster } from "./cluster/dask-cluster";
 export type { ImageRecipe, BasePreset, BytecodePolicy } from "./image/recipe-types";
 export { resolveRecipe } from "./image/recipe";
 export { renderDockerfile } from "./image/dockerfile";

@@ -57,7 +57,14 @@ export class SlimDaskImage extends pulumi.ComponentResource {
     // Everything plain is checked before anything is registered: bad input never leaves a
     // half-built component behind.
     const view = splitImageConfig(plainView(definedOnly(args)), "args");
+    // Written at its absolute path (against the program's directory, the working directory
+    // in-process and in the package's plugin host alike), but handed to docker.Image as the
+    // user wrote it: an absolute path would differ between two checkouts and show a diff.
+    const contextDir = view.publish.contextDir ?? path.join(".slim-dask", name);
     const built = hasUnknown(view.recipe) ? undefined : build(view.recipe);
+    // Writing the context is the one side effect. With a known recipe it happens now, so a
+    // directory slim-dask may not write into is refused before anything is registered.
+    if (built) writeBuildContext(built.context, path.resolve(contextDir));
     super("slim-dask:index:SlimDaskImage", name, {}, opts);
 
     const recipeKeys = Object.keys(view.recipe);
@@ -83,16 +90,13 @@ export class SlimDaskImage extends pulumi.ComponentResource {
     const finalTag = pulumi
       .all([tag, result])
       .apply(([t, b]) => t ?? defaultTag(b.recipe, b.context));
-    const contextDir = path.resolve(
-      (view.publish.contextDir as string | undefined) ?? path.join(".slim-dask", name),
-    );
-
-    // Writing the context is the one side effect; the build depends on it, so docker only
-    // builds after the files exist.
-    const written = map(result, (b) => {
-      reportingTo(this, () => writeBuildContext(b.context, contextDir));
-      return contextDir;
-    });
+    // The build depends on the written context, so docker only builds after the files exist.
+    const written = built
+      ? contextDir
+      : (result as pulumi.Output<Built>).apply((b) => {
+          reportingTo(this, () => writeBuildContext(b.context, path.resolve(contextDir)));
+          return contextDir;
+        });
 
     // Only the password is secret: server and user stay readable in diffs.
     const login = pulumi.output(

@@ -140,6 +140,17 @@ export function unwrapSecret(input: unknown): { secret: boolean; value: unknown 
   return { secret: false, value: input };
 }
 
+/** The inputs of the one resource of `type` registered as `name`. */
+export function inputsOf(
+  seen: SeenResource[],
+  type: string,
+  name: string,
+): Record<string, unknown> {
+  const found = seen.filter((r) => r.type === type && r.name === name);
+  expect(found).toHaveLength(1);
+  return found[0].inputs;
+}
+
 /** Resources of the mock engine registered under a name. */
 export function named(seen: SeenResource[], name: string): SeenResource[] {
   return seen.filter((r) => r.name === name || r.name.startsWith(`${name}-`));

@@ -14,6 +14,7 @@ import {
   expectRejectedBeforeRegistration,
   hasSecretInput,
   hasUnknownInput,
+  inputsOf,
   installMocks,
   settle,
   unwrapSecret,
@@ -29,12 +30,6 @@ function contextDir(): string {
 /** Whether an output is known in this (preview) run. */
 function isKnown<T>(output: pulumi.Output<T>): Promise<boolean> {
   return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
-}
-
-function inputsOf(type: string, name: string): Record<string, unknown> {
-  const found = seen.filter((r) => r.type === type && r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0].inputs;
 }
 
 /** The README's program: an image whose ref feeds the cluster, with secret pull credentials. */
@@ -72,7 +67,7 @@ describe("preview of a fresh stack", () => {
     expect(await isKnown(cluster.values)).toBe(false);
     await settle();
 
-    const release = inputsOf("kubernetes:helm.sh/v3:Release", "dask");
+    const release = inputsOf(seen, "kubernetes:helm.sh/v3:Release", "dask");
     for (const key of [
       "name",
       "namespace",
@@ -97,9 +92,9 @@ describe("preview of a fresh stack", () => {
     expect(hasUnknownInput(release.values)).toBe(true);
     expect(hasSecretInput(release.values)).toBe(false);
 
-    const namespace = inputsOf("kubernetes:core/v1:Namespace", "dask-namespace");
+    const namespace = inputsOf(seen, "kubernetes:core/v1:Namespace", "dask-namespace");
     expect(namespace.metadata).toEqual({ name: "dask" });
-    const secret = inputsOf("kubernetes:core/v1:Secret", "dask-image-pull");
+    const secret = inputsOf(seen, "kubernetes:core/v1:Secret", "dask-image-pull");
     expect(secret.metadata).toEqual({ name: "dask-image-pull", namespace: "dask" });
     expect(hasSecretInput(secret.metadata)).toBe(false);
     expect(unwrapSecret(secret.stringData).secret || hasSecretInput(secret.stringData)).toBe(true);
@@ -128,7 +123,7 @@ describe("preview of a fresh stack", () => {
     expect(await isKnown(image.imageRef)).toBe(false);
     expect(await pulumi.isSecret(image.dockerfile)).toBe(false);
     await settle();
-    const inputs = inputsOf("docker:index/image:Image", "img-image");
+    const inputs = inputsOf(seen, "docker:index/image:Image", "img-image");
     for (const key of ["imageName", "build", "skipPush"]) {
       expect({ key, unknown: hasUnknownInput(inputs[key]) }).toEqual({ key, unknown: false });
       expect({ key, secret: hasSecretInput(inputs[key]) }).toEqual({ key, secret: false });

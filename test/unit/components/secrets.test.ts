@@ -12,6 +12,7 @@ import { SlimDaskImage } from "../../../components/image/slim-dask-image";
 import {
   childRecorder,
   hasSecretInput,
+  inputsOf,
   installMocks,
   settle,
   unwrapSecret,
@@ -21,12 +22,6 @@ import {
 const seen = installMocks();
 const REGISTRY_PASSWORD = "registry-secret-value";
 const PULL_PASSWORD = "pull-secret-value";
-
-function inputsOf(type: string, name: string): Record<string, unknown> {
-  const found = seen.filter((r) => r.type === type && r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0].inputs;
-}
 
 const COMBINATIONS = [
   { name: "no password", registry: false, pull: false },
@@ -105,7 +100,7 @@ describe.each(COMBINATIONS)("secrets with $name", ({ name, registry, pull }) => 
     }
     await settle();
 
-    const docker = inputsOf("docker:index/image:Image", `${id}-image`);
+    const docker = inputsOf(seen, "docker:index/image:Image", `${id}-image`);
     for (const key of ["imageName", "build", "skipPush"]) {
       expect({ key, secret: hasSecretInput(docker[key]) }).toEqual({ key, secret: false });
     }
@@ -122,7 +117,7 @@ describe.each(COMBINATIONS)("secrets with $name", ({ name, registry, pull }) => 
       expect(docker.registry).toBeUndefined();
     }
 
-    const release = inputsOf("kubernetes:helm.sh/v3:Release", `${id}-cluster`);
+    const release = inputsOf(seen, "kubernetes:helm.sh/v3:Release", `${id}-cluster`);
     for (const key of [
       "name",
       "namespace",
@@ -134,7 +129,7 @@ describe.each(COMBINATIONS)("secrets with $name", ({ name, registry, pull }) => 
     ]) {
       expect({ key, secret: hasSecretInput(release[key]) }).toEqual({ key, secret: false });
     }
-    const ns = inputsOf("kubernetes:core/v1:Namespace", `${id}-cluster-namespace`);
+    const ns = inputsOf(seen, "kubernetes:core/v1:Namespace", `${id}-cluster-namespace`);
     expect(hasSecretInput(ns.metadata)).toBe(false);
 
     const secrets = seen.filter((r) => r.type === "kubernetes:core/v1:Secret");
@@ -166,7 +161,7 @@ test("a chart repository login is passed through, its password as a secret", asy
   );
   await settle();
   expect(
-    unwrapSecret(inputsOf("kubernetes:helm.sh/v3:Release", "mirror").repositoryOpts).value,
+    unwrapSecret(inputsOf(seen, "kubernetes:helm.sh/v3:Release", "mirror").repositoryOpts).value,
   ).toEqual({
     repo: "http://charts.internal:8080/dask",
     caFile: "certs/internal-ca.pem",

@@ -7,6 +7,7 @@ import {
   FAKE_DIGEST,
   childRecorder,
   expectRejectedBeforeRegistration,
+  inputsOf,
   installMocks,
   settle,
   unwrapSecret,
@@ -22,9 +23,7 @@ function tmpDir(): string {
 }
 
 function dockerImageInputs(name: string): Record<string, unknown> {
-  const found = seen.filter((r) => r.type === "docker:index/image:Image" && r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0].inputs;
+  return inputsOf(seen, "docker:index/image:Image", name);
 }
 
 /** Every file below `dir`, as path -> bytes. */
@@ -166,6 +165,23 @@ describe("SlimDaskImage", () => {
     expect(await valueOf(image.dockerfile)).toContain("4242");
   });
 
+  test("the default context lands in .slim-dask/<name> of the program's directory, passed to docker relative", async () => {
+    const program = tmpDir();
+    const before = process.cwd();
+    process.chdir(program);
+    try {
+      new SlimDaskImage("relative", { imageName: REPO });
+    } finally {
+      process.chdir(before);
+    }
+    expect(fs.existsSync(path.join(program, ".slim-dask", "relative", "Dockerfile"))).toBe(true);
+    await settle();
+    expect(dockerImageInputs("relative").build).toMatchObject({
+      context: path.join(".slim-dask", "relative"),
+      dockerfile: path.join(".slim-dask", "relative", "Dockerfile"),
+    });
+  });
+
   test("cacheFrom reaches docker build; the image exposes its uid and gid", async () => {
     const image = new SlimDaskImage("cached", {
       imageName: REPO,
@@ -178,6 +194,19 @@ describe("SlimDaskImage", () => {
     await settle();
     const build = dockerImageInputs("cached").build as Record<string, unknown>;
     expect(build.cacheFrom).toEqual({ images: [`${REPO}:previous`] });
+  });
+
+  test("a contextDir slim-dask did not write is refused before registration, and nothing in it is lost", async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    fs.writeFileSync(path.join(dir, "important.txt"), "keep me\n");
+    await expectRejectedBeforeRegistration(
+      seen,
+      () => new SlimDaskImage("bad", { imageName: REPO, contextDir: dir }),
+      "contextDir",
+    );
+    expect(fs.readdirSync(dir).sort()).toEqual(["Dockerfile", "important.txt"]);
+    expect(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8")).toBe("FROM scratch\n");
   });
 
   test.each([
