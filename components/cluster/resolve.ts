@@ -1,4 +1,4 @@
-import { parseImageReference } from "../common/docker-reference";
+import { registryHost } from "../common/registry-host";
 import { SlimDaskError, show } from "../common/errors";
 import { ConfigSource, UNKNOWN, checkSection, isKnown } from "../common/fields";
 import { CLUSTER_FIELDS } from "./fields";
@@ -70,14 +70,6 @@ type Checked = Record<string, unknown>;
 
 const DOCKER_HUB = ["docker.io", "index.docker.io", "registry-1.docker.io"];
 
-/** Registry host of an image reference, Docker Hub when it names none. */
-export function imageRegistry(image: string): string {
-  const name = parseImageReference(image, "image").name;
-  const first = name.split("/")[0];
-  const hasDomain = name.includes("/") && (/[.:]/.test(first) || first === "localhost");
-  return hasDomain ? first.toLowerCase() : "docker.io";
-}
-
 function pod(section: Checked): ResolvedPodSettings {
   const out: ResolvedPodSettings = {
     env: (section.env as Record<string, string>) ?? {},
@@ -119,7 +111,7 @@ function workers(w: Checked): ResolvedWorkers {
 function pullCredentials(c: Checked, image: unknown): ResolvedPullCredentials {
   const field = "imagePullCredentials";
   if (isKnown(c.server) && isKnown(image)) {
-    const registry = imageRegistry(image as string);
+    const registry = registryHost(image as string, "image");
     const same = (h: string) => (DOCKER_HUB.includes(h) ? "docker.io" : h);
     if (same(String(c.server).toLowerCase()) !== same(registry)) {
       throw new SlimDaskError(

@@ -42,21 +42,3 @@ export function resolveUserPath(
   if (value === "~" || value.startsWith("~/")) return path.join(home, value.slice(1));
   return path.resolve(base, value);
 }
-
-/** The default build context directory of a SlimDaskImage: `<base>/.slim-dask/<resource name>`. */
-export function defaultContextDir(resourceName: string, base: string = programDirectory()): string {
-  return path.join(base, ".slim-dask", resourceName);
-}
-
-/**
- * The path to hand to resources whose state is shared by a team (docker.Image `build.context`):
- * relative to the program directory when it lies inside it, so the state does not hold one
- * person's checkout path; absolute otherwise. The docker provider resolves it against the same
- * working directory.
- */
-export function relativeToProgram(absolute: string, base: string = programDirectory()): string {
-  const rel = path.relative(base, absolute);
-  if (rel === "") return ".";
-  if (rel.startsWith("..") || path.isAbsolute(rel)) return absolute;
-  return rel.split(path.sep).join("/");
-}

@@ -1,8 +1,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { SlimDaskError, show } from "../common/errors";
+import { resolveUserPath } from "../common/paths";
 import { renderDockerfile } from "./dockerfile";
 import type { ImageRecipe } from "./recipe-types";
 
@@ -51,17 +51,9 @@ export function assetDir(): string {
   return found;
 }
 
-/** The recipe's wheelhouse as an absolute host path (`~` is the home directory). */
-function wheelhouseDir(wheelhouse: string): string {
-  if (wheelhouse === "~" || wheelhouse.startsWith("~/")) {
-    return path.join(os.homedir(), wheelhouse.slice(1));
-  }
-  return path.resolve(wheelhouse);
-}
-
 /** Every `*.whl` file of the wheelhouse, sorted, as `wheels/<name>` entries. */
 function wheelFiles(wheelhouse: string): BuildContextFile[] {
-  const dir = wheelhouseDir(wheelhouse);
+  const dir = resolveUserPath("wheelhouse", wheelhouse);
   const fix = "point `wheelhouse` at a directory of .whl files (e.g. filled by `pip download`)";
   let names: string[];
   try {

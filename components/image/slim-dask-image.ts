@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { parseImageReference } from "../common/docker-reference";
 import { hasUnknown, plainView } from "../common/fields";
+import { resolveUserPath } from "../common/paths";
 import { checkedField, definedOnly, reportingTo, withoutSecretField } from "../common/inputs";
 import type { SlimDaskImageArgs } from "./args";
 import { BuildContext, buildContext, defaultTag, writeBuildContext } from "./context";
@@ -64,7 +65,7 @@ export class SlimDaskImage extends pulumi.ComponentResource {
     const built = hasUnknown(view.recipe) ? undefined : build(view.recipe);
     // Writing the context is the one side effect. With a known recipe it happens now, so a
     // directory slim-dask may not write into is refused before anything is registered.
-    if (built) writeBuildContext(built.context, path.resolve(contextDir));
+    if (built) writeBuildContext(built.context, resolveUserPath("contextDir", contextDir));
     super("slim-dask:index:SlimDaskImage", name, {}, opts);
 
     const recipeKeys = Object.keys(view.recipe);
@@ -94,7 +95,9 @@ export class SlimDaskImage extends pulumi.ComponentResource {
     const written = built
       ? contextDir
       : (result as pulumi.Output<Built>).apply((b) => {
-          reportingTo(this, () => writeBuildContext(b.context, path.resolve(contextDir)));
+          reportingTo(this, () =>
+            writeBuildContext(b.context, resolveUserPath("contextDir", contextDir)),
+          );
           return contextDir;
         });
 

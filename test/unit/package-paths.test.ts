@@ -2,11 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-  defaultContextDir,
-  relativeToProgram,
-  resolveUserPath,
-} from "../../components/common/paths";
+import { resolveUserPath } from "../../components/common/paths";
 import { SlimDaskError } from "../../components/common/errors";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -24,7 +20,6 @@ describe("user paths resolve against the Pulumi program directory", () => {
       "/home/ana/wheels",
     );
     expect(resolveUserPath("wheelhouse", "~", program, "/home/ana")).toBe("/home/ana");
-    expect(defaultContextDir("dask-image", program)).toBe(`${program}/.slim-dask/dask-image`);
   });
 
   test.each([[""], ["  "], ["a\0b"]])(
@@ -35,22 +30,13 @@ describe("user paths resolve against the Pulumi program directory", () => {
     },
   );
 
-  test("paths for shared state are relative inside the program directory, absolute outside", () => {
-    expect(relativeToProgram(`${program}/.slim-dask/img`, program)).toBe(".slim-dask/img");
-    expect(relativeToProgram(program, program)).toBe(".");
-    expect(relativeToProgram("/var/tmp/ctx", program)).toBe("/var/tmp/ctx");
-    expect(relativeToProgram("/home/ana/infra/dask-stack-2/x", program)).toBe(
-      "/home/ana/infra/dask-stack-2/x",
-    );
-  });
-
   test("in a separate process started like the plugin host (cwd = program dir, package required from elsewhere) paths land in the program dir", () => {
     // pulumi-language-nodejs RunPlugin: cmd.Dir = the engine's pwd (the program directory),
     // then `require(<package dir>)`. Reproduce that with the built package.
     const programDir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-prog-")));
     const script = `
       const p = require(${JSON.stringify(path.join(ROOT, "dist/components/common/paths.js"))});
-      process.stdout.write(JSON.stringify([p.defaultContextDir("img"), p.resolveUserPath("wheelhouse", "wheels")]));
+      process.stdout.write(JSON.stringify([p.resolveUserPath("contextDir", ".slim-dask/img"), p.resolveUserPath("wheelhouse", "wheels")]));
     `;
     const out = execFileSync("node", ["-e", script], { cwd: programDir }).toString();
     expect(JSON.parse(out)).toEqual([
