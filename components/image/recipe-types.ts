@@ -28,6 +28,9 @@ export interface Optimizations {
   headers?: boolean;
   docs?: boolean;
   tests?: boolean;
+  cythonSources?: boolean;
+  installerTools?: boolean;
+  strip?: boolean;
   smallBase?: boolean;
   tini?: boolean;
 }
