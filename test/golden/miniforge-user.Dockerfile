@@ -20,11 +20,13 @@ RUN mamba install --yes -p /opt/conda --freeze-installed --no-pyc --override-cha
     && chown -R 1001:1001 /opt/conda
 
 # The non-root account the processes run as. A base account already holding the uid
-# or gid is removed first, so the ids are exactly the recipe's.
+# or gid is removed first, so the ids are exactly the recipe's;
+# and nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp.
 RUN if old=$(getent passwd 1001); then userdel "${old%%:*}"; fi \
     && if old=$(getent group 1001); then groupdel "${old%%:*}"; fi \
     && groupadd --gid 1001 analyst \
-    && useradd --no-log-init --uid 1001 --gid 1001 --create-home --home-dir /home/analyst --shell /bin/sh analyst
+    && useradd --no-log-init --uid 1001 --gid 1001 --create-home --home-dir /home/analyst --shell /bin/sh analyst \
+    && find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/conda/bin:$PATH"

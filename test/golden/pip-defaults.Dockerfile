@@ -39,11 +39,13 @@ COPY --from=build /usr/bin/tini-static /usr/bin/tini
 RUN /opt/venv/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash -x '/tests?/' "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
 
 # The non-root account the processes run as. A base account already holding the uid
-# or gid is removed first, so the ids are exactly the recipe's.
+# or gid is removed first, so the ids are exactly the recipe's;
+# and nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp.
 RUN if old=$(getent passwd 1000); then userdel "${old%%:*}"; fi \
     && if old=$(getent group 1000); then groupdel "${old%%:*}"; fi \
     && groupadd --gid 1000 dask \
-    && useradd --no-log-init --uid 1000 --gid 1000 --create-home --home-dir /home/dask --shell /bin/sh dask
+    && useradd --no-log-init --uid 1000 --gid 1000 --create-home --home-dir /home/dask --shell /bin/sh dask \
+    && find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/venv/bin:$PATH"

@@ -19,9 +19,11 @@ RUN /opt/conda/bin/conda install --yes -p /opt/conda --freeze-installed dask=1.2
 # The base runs as anaconda (uid 10151); creating the account needs root. USER below drops it again.
 USER 0
 
-# The non-root account the processes run as (BusyBox adduser/addgroup on Alpine).
+# The non-root account the processes run as (BusyBox adduser/addgroup on Alpine);
+# and nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp.
 RUN addgroup -g 1000 dask \
-    && adduser -D -u 1000 -G dask -h /home/dask -s /bin/sh dask
+    && adduser -D -u 1000 -G dask -h /home/dask -s /bin/sh dask \
+    && find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/conda/bin:$PATH"

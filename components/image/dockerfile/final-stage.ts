@@ -10,28 +10,44 @@ import { execForm, keyValues, run, step } from "./text";
  * tini entrypoint. Written once, used by every preset.
  */
 
-/** Creates the recipe's group and user. Needs root. */
+const WORLD_WRITABLE_WHY =
+  "and nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp.";
+
+/**
+ * Takes other-write off everything but /tmp and /var/tmp (e.g. Debian's sticky /run/lock):
+ * numeric -perm, so GNU and BusyBox find both understand it; symlinks are always 0777.
+ */
+const NO_WORLD_WRITABLE =
+  "find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +";
+
+/** Creates the recipe's group and user, and removes world-writable modes. Needs root. */
 export function createUser(recipe: ImageRecipe, userland: Userland): string {
   const { uid, gid, name } = recipe.user;
   if (userland === "busybox") {
     return step(
-      `The non-root account the processes run as (BusyBox adduser/addgroup on Alpine).`,
+      [
+        "The non-root account the processes run as (BusyBox adduser/addgroup on Alpine);",
+        WORLD_WRITABLE_WHY,
+      ],
       run([
         `addgroup -g ${gid} ${name}`,
         `adduser -D -u ${uid} -G ${name} -h /home/${name} -s /bin/sh ${name}`,
+        NO_WORLD_WRITABLE,
       ]),
     );
   }
   return step(
     [
       "The non-root account the processes run as. A base account already holding the uid",
-      "or gid is removed first, so the ids are exactly the recipe's.",
+      "or gid is removed first, so the ids are exactly the recipe's;",
+      WORLD_WRITABLE_WHY,
     ],
     run([
       `if old=$(getent passwd ${uid}); then userdel "\${old%%:*}"; fi`,
       `if old=$(getent group ${gid}); then groupdel "\${old%%:*}"; fi`,
       `groupadd --gid ${gid} ${name}`,
       `useradd --no-log-init --uid ${uid} --gid ${gid} --create-home --home-dir /home/${name} --shell /bin/sh ${name}`,
+      NO_WORLD_WRITABLE,
     ]),
   );
 }

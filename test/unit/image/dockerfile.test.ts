@@ -183,7 +183,15 @@ describe("every preset", () => {
     const users = stages[stages.length - 1].instructions
       .filter((i) => i.keyword === "RUN")
       .map((i) => i.words.join(" "));
-    expect(users.some((u) => /(useradd|adduser).*-u(id)? 1234 .*daskuser$/.test(u))).toBe(true);
+    expect(users.some((u) => /(useradd|adduser).*-u(id)? 1234 .*daskuser( |$)/.test(u))).toBe(true);
+    // The same RUN (as root) takes other-write off everything but /tmp and /var/tmp.
+    expect(
+      users.some((u) =>
+        u.includes(
+          "find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +",
+        ),
+      ),
+    ).toBe(true);
   });
 
   test.each(PRESETS)("%s: tini off resets the entrypoint", (base) => {

@@ -301,6 +301,7 @@ describe("strip.sh", () => {
       { path: `lib/python3.12/site-packages/pkg/notes.so.txt`, size: 211 },
       { path: `lib/python3.12/site-packages/pkg/fake.so`, size: 223 },
       { path: "lib/libz-link.so", link: "libz.so.1" },
+      { path: "bin/python", link: "/usr/bin/python3" },
     ]);
     const blob = path.join(scratch, "debug-blob");
     fs.writeFileSync(blob, "d".repeat(40_000));
@@ -327,8 +328,30 @@ describe("strip.sh", () => {
     expect(load.status).toBe(0);
   });
 
+  test("a stripped library that no longer loads is kept as it was", () => {
+    // A python that loads nothing stands in for a library strip breaks (patchelf'd OpenBLAS).
+    const prefix = freshPrefix([]);
+    fs.mkdirSync(path.join(prefix, "bin"));
+    fs.writeFileSync(path.join(prefix, "bin/python"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const blob = path.join(scratch, "debug-blob-2");
+    fs.writeFileSync(blob, "d".repeat(40_000));
+    const lib = path.join(prefix, "libz.so.1");
+    expect(spawnSync("objcopy", ["--add-section", `.debug_x=${blob}`, LIBZ, lib]).status).toBe(0);
+    const original = fs.readFileSync(lib);
+    const r = spawnSync("/bin/sh", [STRIP, prefix], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(lib).equals(original)).toBe(true);
+    expect(fs.readdirSync(prefix).sort()).toEqual(["bin", "libz.so.1"]);
+    expect(r.stdout).toBe(
+      `slim-dask-strip: files=0 before=${original.length} after=${original.length}\n`,
+    );
+  });
+
   test("fails clearly without the strip tool, and on a bad prefix", () => {
-    const prefix = freshPrefix([{ path: "lib/x.so", size: 5 }]);
+    const prefix = freshPrefix([
+      { path: "lib/x.so", size: 5 },
+      { path: "bin/python", link: "/usr/bin/python3" },
+    ]);
     const noTool = spawnSync(BUSYBOX, ["sh", STRIP, prefix], {
       encoding: "utf8",
       env: { PATH: busyboxBin },
