@@ -52,9 +52,25 @@ const VARIANTS: Variant[] = [
   { name: "smallBase off", optimizations: { smallBase: false } },
 ];
 
-/** Sets measured with every variant; the dataframe set gets its default image only. */
+/**
+ * Sets and the variants measured on each, to keep the run bounded on a busy 2-core machine:
+ * every variant on the article's set; on dask[complete] the bytecode policies (the cold
+ * starts need them), the new techniques and smallBase; the dataframe set's default only.
+ */
 const SETS: WheelSet[] = ["article", "article-arrow", "complete"];
-const DEFAULT_ONLY: readonly WheelSet[] = ["article-arrow"];
+const SET_VARIANTS: Record<WheelSet, readonly string[] | "all"> = {
+  article: "all",
+  "article-arrow": ["default (bytecode compile)"],
+  complete: [
+    "default (bytecode compile)",
+    "bytecode keep",
+    "bytecode delete",
+    "strip off",
+    "installerTools off",
+    "tests off",
+    "smallBase off",
+  ],
+};
 const POLICIES: BytecodePolicy[] = ["delete", "keep", "compile"];
 const COLD_RUNS = Number(process.env.SLIM_DASK_BENCH_RUNS ?? 5);
 const UID = 1000;
@@ -130,7 +146,8 @@ async function measureSet(
   workDir: string,
   concurrency: number,
 ): Promise<{ result: SetResult; builds: (BuiltImage | undefined)[] }> {
-  const variants = DEFAULT_ONLY.includes(set) ? VARIANTS.slice(0, 1) : VARIANTS;
+  const wanted = SET_VARIANTS[set];
+  const variants = wanted === "all" ? VARIANTS : VARIANTS.filter((v) => wanted.includes(v.name));
   let naiveBytes = 0;
   let naiveWheelLayerBytes = 0;
   let naiveError: string | undefined;
@@ -144,7 +161,9 @@ async function measureSet(
   const outcomes = await pooled(
     variants.map(
       (v) => () =>
-        buildSlim(spec(set, v), path.join(workDir, set, slug(v.name))).then(
+        buildSlim(spec(set, v), path.join(workDir, set, slug(v.name)), {
+          rebuildForReport: process.env.SLIM_DASK_BENCH_REBUILD !== "0",
+        }).then(
           (b) => ({ b, error: undefined }),
           (error: unknown) => ({ b: undefined, error: message(error) }),
         ),
@@ -199,13 +218,17 @@ async function measureSet(
   };
 }
 
-async function coldStarts(builds: (BuiltImage | undefined)[]): Promise<ColdStart[]> {
+async function coldStarts(
+  builds: (BuiltImage | undefined)[],
+  names: readonly string[],
+): Promise<ColdStart[]> {
   const out: ColdStart[] = [];
   for (const policy of POLICIES) {
-    const index = VARIANTS.findIndex(
-      (v) => (v.bytecode ?? "compile") === policy && !v.optimizations,
-    );
-    const built = builds[index];
+    const index = names.findIndex((name) => {
+      const v = VARIANTS.find((x) => x.name === name);
+      return v !== undefined && (v.bytecode ?? "compile") === policy && !v.optimizations;
+    });
+    const built = index >= 0 ? builds[index] : undefined;
     if (!built) {
       out.push({ policy, runs: [], medianSeconds: 0, error: "the image did not build" });
       continue;
@@ -316,7 +339,9 @@ function markdown(report: Awaited<ReturnType<typeof collect>>): string {
       "",
       "| rule | files | MB |",
       "| --- | ---: | ---: |",
-      ...(d.prune?.rules ?? []).map((r) => `| ${r.rule} | ${r.files} | ${mb(r.bytes)} |`),
+      ...(d.prune
+        ? d.prune.rules.map((r) => `| ${r.rule} | ${r.files} | ${mb(r.bytes)} |`)
+        : ["| (the build came from the layer cache: no report) | | |"]),
       ...(d.strip
         ? [
             `| strip (shared objects ${mb(d.strip.beforeBytes)} -> ${mb(d.strip.afterBytes)} MB) | ${d.strip.files} | ${mb(d.strip.beforeBytes - d.strip.afterBytes)} |`,
@@ -367,7 +392,8 @@ async function collect() {
     for (const b of builds.slice(1)) if (b) builtIds.push(b.imageId);
     console.log(`bench: ${set} set measured in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
-  const cold = await coldStarts(completeBuilds);
+  const completeNames = sets.find((s) => s.set === "complete")?.variants.map((v) => v.name) ?? [];
+  const cold = await coldStarts(completeBuilds, completeNames);
   await removeVariantImages(builtIds);
   const failures = [
     ...sets.flatMap((s) => [

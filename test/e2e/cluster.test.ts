@@ -52,7 +52,6 @@ import {
 } from "../support/slim-build";
 
 const MINUTE = 60_000;
-const WORK_DIR = path.join(repoRoot(), "build", "e2e");
 const RELEASE = "e2e";
 const UID = 1000;
 /**
@@ -63,6 +62,7 @@ const SET = (process.env.SLIM_DASK_E2E_SET ?? "complete") as WheelSet;
 if (!(SET in SET_WORK))
   throw new Error(`SLIM_DASK_E2E_SET=${SET}: use one of ${Object.keys(SET_WORK).join(", ")}`);
 const DATAFRAMES = SET_WORK[SET].includes("dataframe");
+const WORK_DIR = path.join(repoRoot(), "build", `e2e-${SET}`);
 const SPEC: SlimBuildSpec = {
   set: SET,
   imageName: `127.0.0.1:5000/slim-dask/e2e-${SET}`,
@@ -176,7 +176,7 @@ test(
   "3. the naive counterpart is far bigger; sizes and per-rule savings are recorded",
   async () => {
     naive = await timed("buildNaive", () =>
-      buildNaive(SPEC.set, "slim-dask-local/e2e", path.join(WORK_DIR, "naive")),
+      buildNaive(SPEC.set, `slim-dask-local/e2e-${SET}`, path.join(WORK_DIR, "naive")),
     );
     const naiveFair = naive.sizeBytes - naive.wheelLayerBytes;
     expect(naive.wheelLayerBytes).toBeGreaterThan(0);
@@ -212,7 +212,7 @@ test(
     expect(pods.worker.replicas).toBe(2);
     fs.writeFileSync(path.join(WORK_DIR, "values.yaml"), stringify(values));
     cluster = await timed("startCluster", () =>
-      startCluster(pods, chartFullname(RELEASE, values), "slim-dask-e2e"),
+      startCluster(pods, chartFullname(RELEASE, values), `slim-dask-e2e-${SET}`),
     );
     for (const name of [cluster.scheduler, ...cluster.workers]) {
       const pid1 = await waitFor(`PID 1 of ${name}`, MINUTE, () => pid1Command(name));

@@ -3,14 +3,16 @@
 # Build stage on micromamba (a static binary): python, dask and tini come from conda-forge.
 FROM mambaorg/micromamba:2.5.0-debian12-slim AS build
 
+# The base runs as mambauser (uid 57439); install as root, so the prefix
+# is root's and its permissions can be fixed. The final USER drops root again.
+# hadolint ignore=DL3002
+USER 0
+
 # binutils for strip, in the build stage only.
 # No apt lists kept.
-# apt needs root; the base image's user is restored after.
-USER 0
 RUN apt-get update \
     && apt-get install -y --no-install-recommends binutils \
     && rm -rf /var/lib/apt/lists/*
-USER 57439
 
 # slim-dask's own scripts: the dask-scheduler/worker shims, the portable prune and strip scripts.
 COPY slim-dask/ /tmp/slim-dask/

@@ -3,6 +3,11 @@
 # Single stage on micromamba (a static binary): python, dask and tini come from conda-forge.
 FROM mambaorg/micromamba:2.5.0-debian12-slim
 
+# The base runs as mambauser (uid 57439); install as root, so the prefix
+# is root's and its permissions can be fixed. The final USER drops root again.
+# hadolint ignore=DL3002
+USER 0
+
 # slim-dask's own scripts: the dask-scheduler/worker shims, the portable prune and strip scripts.
 COPY slim-dask/ /tmp/slim-dask/
 
@@ -16,9 +21,6 @@ RUN micromamba install --yes -p /opt/conda --freeze-installed --no-pyc --overrid
     && sh /tmp/slim-dask/prune.sh /opt/conda static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools package-cache \
     && /opt/conda/bin/python -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -x '/tests?/' /opt/conda/lib \
     && chmod -R go-w /opt/conda
-
-# The base runs as mambauser (uid 57439); creating the account needs root. USER below drops it again.
-USER 0
 
 # The non-root account the processes run as. A base account already holding the uid
 # or gid is removed first, so the ids are exactly the recipe's;

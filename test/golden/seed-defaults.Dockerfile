@@ -5,6 +5,11 @@
 # Single stage on jcrist/alpine-conda: glibc on Alpine, BusyBox userland, tini included.
 FROM jcrist/alpine-conda:4.6.8
 
+# The base runs as anaconda (uid 10151); install as root, so the prefix
+# is root's and its permissions can be fixed. The final USER drops root again.
+# hadolint ignore=DL3002
+USER 0
+
 # slim-dask's own scripts: the dask-scheduler/worker shims, the portable prune and strip scripts.
 COPY slim-dask/ /tmp/slim-dask/
 
@@ -15,9 +20,6 @@ RUN /opt/conda/bin/conda install --yes -p /opt/conda --freeze-installed dask=1.2
     && sh /tmp/slim-dask/install-shims.sh /opt/conda \
     && sh /tmp/slim-dask/prune.sh /opt/conda bytecode static-libs source-maps bokeh-unminified \
     && chmod -R go-w /opt/conda
-
-# The base runs as anaconda (uid 10151); creating the account needs root. USER below drops it again.
-USER 0
 
 # The non-root account the processes run as (BusyBox adduser/addgroup on Alpine);
 # and nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp.

@@ -171,17 +171,12 @@ function installRun(recipe: ImageRecipe, prefix: string): string {
   return step(why, run([...install, ...tailCommands(recipe, prefix)]));
 }
 
-/** The user a stage's base leaves in force, as a numeric USER argument. */
-export function baseUser(facts: BaseImageFacts): string {
-  return facts.user === "root" ? "0" : String(facts.user.uid);
-}
-
 /**
  * apt packages the build stage needs: tini (Debian's package ships a static binary the
  * runtime stage copies) and binutils for `strip`. They stay in the build stage: only the
  * prefix (and the static tini) reaches the runtime image.
  */
-function aptBlock(recipe: ImageRecipe, facts: BaseImageFacts): string[] {
+function aptBlock(recipe: ImageRecipe): string[] {
   const packages: string[] = [];
   const why: string[] = [];
   if (recipe.optimizations.tini && PRESETS[recipe.base].tini === "apt-package") {
@@ -194,17 +189,35 @@ function aptBlock(recipe: ImageRecipe, facts: BaseImageFacts): string[] {
   }
   if (packages.length === 0) return [];
   why.push("No apt lists kept.");
-  const asRoot = facts.user !== "root";
   return [
     step(
-      asRoot ? [...why, "apt needs root; the base image's user is restored after."] : why,
-      ...(asRoot ? ["USER 0"] : []),
+      why,
       run([
         "apt-get update",
         `apt-get install -y --no-install-recommends ${packages.sort().join(" ")}`,
         "rm -rf /var/lib/apt/lists/*",
       ]),
-      ...(asRoot ? [`USER ${baseUser(facts)}`] : []),
+    ),
+  ];
+}
+
+/**
+ * `USER 0` when the base image runs as another user: apt, the permissions of the prefix
+ * (micromamba's root prefix is root-owned and a+rwx, so only root can take the write bits
+ * off) and creating the account all need root.
+ */
+function asRoot(facts: BaseImageFacts): string[] {
+  if (facts.user === "root") return [];
+  return [
+    step(
+      [
+        `The base runs as ${facts.user.name} (uid ${facts.user.uid}); install as root, so the prefix`,
+        "is root's and its permissions can be fixed. The final USER drops root again.",
+        // DL3002 checks each stage's last USER; this stage ends as root only when it is a
+        // build stage, which is discarded.
+        "hadolint ignore=DL3002",
+      ],
+      "USER 0",
     ),
   ];
 }
@@ -225,7 +238,8 @@ export function buildStage(recipe: ImageRecipe): string[] {
       ],
       `FROM ${multiStage ? `${recipe.baseImage} AS build` : recipe.baseImage}`,
     ),
-    ...aptBlock(recipe, facts),
+    ...asRoot(facts),
+    ...aptBlock(recipe),
     step(
       "slim-dask's own scripts: the dask-scheduler/worker shims, the portable prune and strip scripts.",
       `COPY slim-dask/ ${ASSET_DIR}/`,

@@ -1,5 +1,5 @@
 import type { ImageRecipe } from "../recipe-types";
-import { baseUser, stdlibCompileCommand } from "./build-stage";
+import { stdlibCompileCommand } from "./build-stage";
 import { finalImageFacts, isMultiStagePreset, PRESETS } from "./presets";
 import type { BaseImageFacts, Userland } from "./presets";
 import { execForm, keyValues, run, step } from "./text";
@@ -127,14 +127,16 @@ function finalConfig(recipe: ImageRecipe, prefix: string, facts: BaseImageFacts)
  * the `build` stage to the SAME path (conda and venvs hard-code it into scripts), plus the
  * static tini when it came from apt; with bytecode `compile`, the runtime image's own
  * standard library is compiled here, as that image owns it (python:*-slim ships none).
- * Every preset then creates the account (as root: `USER 0` when the base runs as another
- * user, like micromamba's mambauser or alpine-conda's anaconda) and sets the final config.
+ * Every preset then creates the account (as root: a single stage on a base that runs as
+ * another user, like micromamba's mambauser or alpine-conda's anaconda, switched to root
+ * before installing) and sets the final config.
  */
 export function finalStage(recipe: ImageRecipe): string[] {
   const preset = PRESETS[recipe.base];
   const facts = finalImageFacts(recipe.base, recipe.optimizations.smallBase);
   const blocks: string[] = [];
-  if (isMultiStagePreset(recipe.base, recipe.optimizations.smallBase)) {
+  const multiStage = isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
+  if (multiStage) {
     blocks.push(
       step(`Runtime stage on ${facts.about}`, `FROM ${recipe.runtimeImage}`),
       step(
@@ -162,10 +164,11 @@ export function finalStage(recipe: ImageRecipe): string[] {
       );
     }
   }
-  if (facts.user !== "root") {
+  // A single stage already switched to root before installing (see the build stage).
+  if (multiStage && facts.user !== "root") {
     blocks.push(
       step(
-        `The base runs as ${facts.user.name} (uid ${baseUser(facts)}); creating the account needs root. USER below drops it again.`,
+        `The base runs as ${facts.user.name} (uid ${facts.user.uid}); creating the account needs root. USER below drops it again.`,
         "USER 0",
       ),
     );

@@ -479,8 +479,10 @@ describe("base-image facts the rules rely on (issue: images right on the real ba
     const { stages } = render({ base: "seed" });
     const ins = stages[0].instructions;
     const userRun = ins.findIndex((i) => i.keyword === "RUN" && i.words.includes("adduser"));
+    const users = ins.filter((i) => i.keyword === "USER").map((i) => i.words[0]);
+    expect(users).toEqual(["0", "1000:1000"]);
     const root = ins.findIndex((i) => i.keyword === "USER" && i.words[0] === "0");
-    expect(root).toBeGreaterThan(ins.indexOf(installRun(stages)));
+    expect(root).toBeLessThan(ins.indexOf(installRun(stages)));
     expect(root).toBeLessThan(userRun);
   });
 
@@ -581,9 +583,19 @@ describe("strip and installer tools", () => {
     },
   );
 
-  test("micromamba: apt runs as root, then the base's user (57439) again", () => {
-    const users = render({}).stages[0].instructions.filter((i) => i.keyword === "USER");
-    expect(users.map((u) => u.words[0])).toEqual(["0", "57439"]);
+  // Fact: the micromamba image runs as mambauser (57439) and its root prefix is root's, a+rwx.
+  test("micromamba: the build stage installs as root, so chmod can fix the prefix", () => {
+    expect(PRESET_TABLE.micromamba.build.user).toEqual({ name: "mambauser", uid: 57439 });
+    const { stages } = render({});
+    const ins = stages[0].instructions;
+    const users = ins.filter((i) => i.keyword === "USER").map((u) => u.words[0]);
+    expect(users).toEqual(["0"]);
+    const root = ins.findIndex((i) => i.keyword === "USER");
+    expect(root).toBeLessThan(ins.findIndex((i) => i.words.includes("apt-get")));
+    expect(root).toBeLessThan(ins.indexOf(installRun(stages)));
+    expect(stages[1].instructions.filter((i) => i.keyword === "USER").map((u) => u.words)).toEqual([
+      ["1000:1000"],
+    ]);
   });
 
   test("strip needs a separate build stage; off by default without smallBase", () => {
