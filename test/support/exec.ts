@@ -5,6 +5,8 @@ export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Why writing `input` to the child's stdin failed (e.g. EPIPE), when it did. */
+  stdinError?: string;
 }
 
 /** Options of {@link exec}. */
@@ -32,7 +34,13 @@ export class ExecError extends Error {
 
 const TAIL = 4000;
 
-/** Runs `command args` without a shell, collecting output; rejects on failure unless allowed. */
+/**
+ * Runs `command args` without a shell, collecting output; rejects on failure unless allowed.
+ * Never throws asynchronously: an error on any of the child's streams (EPIPE when the child
+ * exits before reading its stdin, on a busy machine too) is caught here. A stdin that could
+ * not be written is not a failure by itself: the exit code decides, and the error is kept in
+ * `stdinError` of the result for callers that care.
+ */
 export function exec(
   command: string,
   args: string[],
@@ -48,6 +56,17 @@ export function exec(
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
+    let stdinError: string | undefined;
+    let streamError: string | undefined;
+    // Unhandled 'error' events on a stream crash the process: handle every one.
+    child.stdin.on("error", (error: NodeJS.ErrnoException) => {
+      stdinError ??= `${error.code ?? "error"}: ${error.message}`;
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on("error", (error: Error) => {
+        streamError ??= error.message;
+      });
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
@@ -60,13 +79,16 @@ export function exec(
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      const result = {
+      const result: ExecResult = {
         code: code ?? -1,
         stdout: Buffer.concat(out).toString("utf8"),
         stderr: Buffer.concat(err).toString("utf8"),
+        ...(stdinError === undefined ? {} : { stdinError }),
       };
       const shown = `${command} ${args.join(" ")}`;
-      if (timedOut) {
+      if (streamError !== undefined) {
+        reject(new ExecError(`reading the output failed (${streamError}): ${shown}`, result));
+      } else if (timedOut) {
         reject(new ExecError(`timed out after ${timeoutMs} ms: ${shown}`, result));
       } else if (result.code !== 0 && !options.allowFailure) {
         const tail = (result.stderr || result.stdout).slice(-TAIL);

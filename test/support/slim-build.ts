@@ -8,6 +8,7 @@ import {
   BASE_PYTHON,
   DASK_VERSION,
   repoRoot,
+  SET_WORK,
   wheelhouse,
   WheelSet,
 } from "./environment";
@@ -21,11 +22,15 @@ import { parsePruneReport, PruneReport } from "./prune-log";
  * and the benchmark so both measure the same thing.
  */
 
-/** The package sets measured: the 2019 article's and today's `dask[complete]`. */
+/** The package sets measured: the 2019 article's, it plus pyarrow, and today's `dask[complete]`. */
 export const PACKAGE_SETS: Record<WheelSet, { daskExtras: string[]; pipPackages: string[] }> = {
   complete: { daskExtras: ["complete"], pipPackages: [] },
   // The recipe pins distributed itself through the extra (same version as dask).
   article: { daskExtras: ["distributed"], pipPackages: ["bokeh", "numpy", "pandas"] },
+  "article-arrow": {
+    daskExtras: ["distributed"],
+    pipPackages: ["bokeh", "numpy", "pandas", "pyarrow"],
+  },
 };
 
 /** One slim build: a package set plus the knobs the benchmark turns. */
@@ -49,10 +54,10 @@ export function slimImageConfig(spec: SlimBuildSpec): Record<string, unknown> {
     python: BASE_PYTHON,
     dask: DASK_VERSION,
     ...PACKAGE_SETS[spec.set],
-    baseImage: smallBase ? BASE_IMAGES.slim : BASE_IMAGES.full,
+    baseImage: smallBase ? BASE_IMAGES.faithful : BASE_IMAGES.full,
     wheelhouse: wheelhouse(spec.set),
   };
-  if (smallBase) config.runtimeImage = BASE_IMAGES.slim;
+  if (smallBase) config.runtimeImage = BASE_IMAGES.faithful;
   if (spec.bytecode) config.bytecode = spec.bytecode;
   if (spec.optimizations) config.optimizations = spec.optimizations;
   if (spec.uid !== undefined) config.user = { uid: spec.uid, gid: spec.uid, name: "dask" };
@@ -104,18 +109,77 @@ export interface BuiltImage extends BuildResult, CliContext {
   wheelLayerBytes: number;
   /** Parsed prune report (undefined when the build ran no prune step). */
   prune?: PruneReport;
+  /** What strip.sh reported (undefined when the build did not strip). */
+  strip?: StripReport;
+}
+
+/** `slim-dask-strip: files=<n> before=<bytes> after=<bytes>` from a build log. */
+export interface StripReport {
+  files: number;
+  beforeBytes: number;
+  afterBytes: number;
+}
+
+/** Parses strip.sh's report line out of a build log. */
+export function parseStripReport(log: string): StripReport | undefined {
+  const m = /slim-dask-strip: files=(\d+) before=(\d+) after=(\d+)/.exec(log);
+  return m
+    ? { files: Number(m[1]), beforeBytes: Number(m[2]), afterBytes: Number(m[3]) }
+    : undefined;
+}
+
+/**
+ * Checks in the image that it can do the dask work its set claims, computing locally with
+ * threads: an array reduction always, a dataframe groupby for sets with pyarrow. A set that
+ * claims no dataframe work must fail `import dask.dataframe` (so the claim is honest).
+ * Returns what works; throws with the Python error when a claimed kind fails.
+ */
+export async function checkDaskWork(image: string, set: WheelSet): Promise<string[]> {
+  const probe = [
+    "import json, dask",
+    "ok = {}",
+    "import dask.array as da",
+    "ok['array'] = int(da.arange(1000, chunks=100).sum().compute()) == 499500",
+    "try:",
+    "    import pandas as pd, dask.dataframe as dd",
+    "    f = dd.from_pandas(pd.DataFrame({'k': [i % 3 for i in range(30)], 'v': range(30)}), npartitions=3)",
+    "    ok['dataframe'] = f.groupby('k')['v'].sum().compute().to_dict() == {0: 135, 1: 145, 2: 155}",
+    "except ImportError as e:",
+    "    ok['dataframeError'] = str(e)",
+    "print(json.dumps(ok))",
+  ].join("\n");
+  const { stdout } = await exec("docker", ["run", "--rm", image, "python", "-c", probe], {
+    timeoutMs: 300_000,
+  });
+  const ok = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as Record<string, unknown>;
+  const works = (["array", "dataframe"] as const).filter((k) => ok[k] === true);
+  const claimed = SET_WORK[set];
+  const missing = claimed.filter((k) => !works.includes(k));
+  if (missing.length > 0) {
+    throw new Error(`${image} (${set} set) cannot do ${missing.join(", ")} work: ${stdout.trim()}`);
+  }
+  if (!claimed.includes("dataframe") && works.includes("dataframe")) {
+    throw new Error(`${image} (${set} set) runs dataframes, but the set does not claim it`);
+  }
+  return works;
 }
 
 /**
  * Config -> CLI context -> docker build -> size and prune report. The prune report only
  * exists in the log of a build that ran the install RUN, so a build answered entirely from
- * the layer cache is repeated with `--no-cache`.
+ * the layer cache is repeated with `--no-cache` (unless `rebuildForReport` is false).
  */
-export async function buildSlim(spec: SlimBuildSpec, workDir: string): Promise<BuiltImage> {
+export async function buildSlim(
+  spec: SlimBuildSpec,
+  workDir: string,
+  options: { rebuildForReport?: boolean } = {},
+): Promise<BuiltImage> {
   const context = await writeContextWithCli(slimImageConfig(spec), workDir);
   let build = await buildImage(context.contextDir, context.reference);
   let prune = parsePruneReport(build.log);
-  if (!prune) {
+  // A cached build printed no report; rebuilding costs a full install (off for the bench's
+  // repeated runs, which then report sizes without the per-rule table).
+  if (!prune && options.rebuildForReport !== false) {
     build = await buildImage(context.contextDir, context.reference, { noCache: true });
     prune = parsePruneReport(build.log);
   }
@@ -125,6 +189,7 @@ export async function buildSlim(spec: SlimBuildSpec, workDir: string): Promise<B
     sizeBytes: await imageSize(build.imageId),
     wheelLayerBytes: await wheelLayerSize(build.imageId),
     prune,
+    strip: parseStripReport(build.log),
   };
 }
 

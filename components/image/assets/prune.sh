@@ -4,7 +4,8 @@
 #
 # Usage: sh prune.sh PREFIX RULE...
 #   bytecode          *.pyc files, then __pycache__ directories left empty
-#   static-libs       *.a static libraries (only the linker reads them)
+#   static-libs       *.a static libraries (only the linker reads them), except libcudadevrt.a,
+#                     which numba-cuda links into kernels at run time
 #   source-maps       *.js.map JavaScript source maps (only browser dev tools read them)
 #   bokeh-unminified  under */site-packages/bokeh/server/static: every *.js that has a *.min.js
 #                     twin (the dashboard loads the minified bundles, BOKEH_MINIFIED defaults to
@@ -13,9 +14,18 @@
 #                     else is kept: it may be served as-is.
 #   headers           PREFIX/include, and C/C++ headers (*.h *.hh *.hpp *.hxx) inside
 #                     */site-packages/*/include/ (numpy.get_include() & co. only matter when
-#                     compiling extensions, which a runtime image does not do)
+#                     compiling extensions, which a runtime image does not do). Kept: the
+#                     headers of packages that compile at run time (CuPy through NVRTC,
+#                     numba-cuda, Triton: site-packages/{cupy,cupy_backends,numba_cuda,
+#                     numba/cuda,triton}/), and PREFIX/include as a whole when one of those
+#                     packages is installed (they read the CUDA headers there)
 #   docs              PREFIX/share/{doc,man,info,gtk-doc}
 #   tests             directories named tests or test below a package in */site-packages/
+#   cython-sources    Cython sources *.pyx *.pxd *.pxi in */site-packages/ (read only to compile
+#                     extensions against a package)
+#   installer-tools   pip, setuptools, wheel, pkg_resources, _distutils_hack in */site-packages/
+#                     (with their *.dist-info and distutils-precedence.pth) and PREFIX/bin/pip*,
+#                     wheel, easy_install*: nothing installs at run time
 #   package-cache     everything in PREFIX/pkgs (conda's package cache); PREFIX/conda-meta stays
 #
 # Output, one line per rule and a total (a benchmark parses these lines; keep the format):
@@ -31,7 +41,7 @@
 set -eu
 
 me=slim-dask-prune
-rules="bytecode static-libs source-maps bokeh-unminified headers docs tests package-cache"
+rules="bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools package-cache"
 
 die() {
   code=$1
@@ -96,6 +106,22 @@ prune_dir() {
   rm -rf "$1"
 }
 
+# site_packages: the real (non-symlinked) site-packages directories below PREFIX, one per line.
+site_packages() {
+  find "$prefix" -type d -name site-packages -prune
+}
+
+# runtime_compilers_installed: true when a package that compiles against headers at run
+# time (CuPy, numba-cuda, Triton) is installed; PREFIX/include then holds what it reads.
+runtime_compilers_installed() {
+  for dir in $(site_packages); do
+    for name in cupy numba_cuda triton; do
+      real_dir "$dir/$name" && return 0
+    done
+  done
+  return 1
+}
+
 run_rule() {
   case $1 in
     bytecode)
@@ -103,7 +129,7 @@ run_rule() {
       find "$prefix" -type d -name __pycache__ -empty -prune -exec rmdir {} +
       ;;
     static-libs)
-      prune_files "$prefix" -name '*.a'
+      prune_files "$prefix" -name '*.a' ! -name libcudadevrt.a
       ;;
     source-maps)
       prune_files "$prefix" -name '*.js.map'
@@ -118,9 +144,12 @@ run_rule() {
         -o -exec sh -c 'test -e "${1%.js}.min.js"' sh {} \; \)
       ;;
     headers)
-      prune_dir "$prefix/include"
+      runtime_compilers_installed || prune_dir "$prefix/include"
       prune_files "$prefix" -path '*/site-packages/*/include/*' \
-        \( -name '*.h' -o -name '*.hh' -o -name '*.hpp' -o -name '*.hxx' \)
+        \( -name '*.h' -o -name '*.hh' -o -name '*.hpp' -o -name '*.hxx' \) \
+        ! -path '*/site-packages/cupy/*' ! -path '*/site-packages/cupy_backends/*' \
+        ! -path '*/site-packages/numba_cuda/*' ! -path '*/site-packages/numba/cuda/*' \
+        ! -path '*/site-packages/triton/*'
       ;;
     docs)
       for dir in doc man info gtk-doc; do
@@ -132,6 +161,23 @@ run_rule() {
       measure "$prefix" \( -path '*/site-packages/*/tests/*' -o -path '*/site-packages/*/test/*' \)
       find "$prefix" -type d \( -name tests -o -name test \) -path '*/site-packages/*/*' -prune \
         -exec rm -rf {} +
+      ;;
+    cython-sources)
+      prune_files "$prefix" -path '*/site-packages/*' \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' \)
+      ;;
+    installer-tools)
+      for dir in $(site_packages); do
+        for name in pip setuptools wheel pkg_resources _distutils_hack; do
+          prune_dir "$dir/$name"
+          for info in "$dir/$name"-*.dist-info; do
+            prune_dir "$info"
+          done
+        done
+        prune_files "$dir" -name distutils-precedence.pth
+      done
+      if real_dir "$prefix/bin"; then
+        prune_files "$prefix/bin" \( -name 'pip' -o -name 'pip3*' -o -name 'wheel' -o -name 'easy_install*' \)
+      fi
       ;;
     package-cache)
       if real_dir "$prefix/pkgs"; then

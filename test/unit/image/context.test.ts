@@ -59,6 +59,7 @@ describe("buildContext", () => {
       ["Dockerfile", "644"],
       ["slim-dask/install-shims.sh", "755"],
       ["slim-dask/prune.sh", "755"],
+      ["slim-dask/strip.sh", "755"],
     ]);
     const prune = context.files.find((f) => f.path === "slim-dask/prune.sh")!;
     expect(Buffer.from(prune.content!)).toEqual(fs.readFileSync(path.join(assetDir(), "prune.sh")));
@@ -131,6 +132,7 @@ describe("writeBuildContext", () => {
       Dockerfile: 0o644,
       "slim-dask/install-shims.sh": 0o755,
       "slim-dask/prune.sh": 0o755,
+      "slim-dask/strip.sh": 0o755,
       "wheels/a-1.0-py3-none-any.whl": 0o644,
     });
     expect(first.Dockerfile[1]).toBe(context.dockerfile);
@@ -158,6 +160,7 @@ describe("writeBuildContext", () => {
       "leftover.txt",
       "slim-dask/install-shims.sh",
       "slim-dask/prune.sh",
+      "slim-dask/strip.sh",
       "wheels/new-2.0-py3-none-any.whl",
     ]);
     expect(after["leftover.txt"][1]).toBe("the user's");

@@ -5,9 +5,12 @@ import {
   type ModifiableInstruction,
   PropertyInstruction,
 } from "dockerfile-ast";
-import { renderDockerfile } from "../../../components/image/dockerfile";
+import * as fs from "fs";
+import * as path from "path";
+import { PRESETS as PRESET_TABLE, renderDockerfile } from "../../../components/image/dockerfile";
 import { resolveRecipe } from "../../../components/image/recipe";
 import type { ImageRecipeConfig, Optimizations } from "../../../components/image/recipe-types";
+import { GOLDEN_CASES, goldenFile } from "../../golden/cases";
 
 /** One parsed instruction: keyword and shell-word arguments. */
 interface Ins {
@@ -180,7 +183,15 @@ describe("every preset", () => {
     const users = stages[stages.length - 1].instructions
       .filter((i) => i.keyword === "RUN")
       .map((i) => i.words.join(" "));
-    expect(users.some((u) => /(useradd|adduser).*-u(id)? 1234 .*daskuser$/.test(u))).toBe(true);
+    expect(users.some((u) => /(useradd|adduser).*-u(id)? 1234 .*daskuser( |$)/.test(u))).toBe(true);
+    // The same RUN (as root) takes other-write off everything but /tmp and /var/tmp.
+    expect(
+      users.some((u) =>
+        u.includes(
+          "find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +",
+        ),
+      ),
+    ).toBe(true);
   });
 
   test.each(PRESETS)("%s: tini off resets the entrypoint", (base) => {
@@ -191,7 +202,13 @@ describe("every preset", () => {
   });
 
   test.each(PRESETS)("%s: PATH puts the prefix first; labels are OCI + the recipe's", (base) => {
-    const { stages } = render({ base, env: { DASK_X: "a b" }, labels: { team: "data" } });
+    const { stages } = render({
+      base,
+      dask: "2026.8.0",
+      python: "3.12",
+      env: { DASK_X: "a b" },
+      labels: { team: "data" },
+    });
     const env = finalEnv(stages);
     expect(env.PATH).toBe(`${PREFIX[base]}/bin:$PATH`);
     expect(env.DASK_X).toBe("a b");
@@ -231,6 +248,7 @@ describe("every preset", () => {
     ["headers", "headers"],
     ["docs", "docs"],
     ["tests", "tests"],
+    ["cythonSources", "cython-sources"],
   ];
   describe.each(PRESETS)("%s prune rules follow their switches", (base) => {
     test.each(RULE_SWITCHES)("%s -> %s", (name, rule) => {
@@ -262,6 +280,8 @@ describe("conda presets", () => {
   test.each(CONDA)("%s: specs pinned, sorted, quoted; channels in order", (base) => {
     const { stages } = render({
       base,
+      python: "3.12",
+      dask: "2026.8.0",
       packages: ["zarr", "numpy>=1.26,<2", "bokeh"],
       channels: ["conda-forge", "bioconda"],
     });
@@ -287,11 +307,13 @@ describe("micromamba", () => {
     const copies = stages[1].instructions.filter((i) => i.keyword === "COPY");
     expect(copies.map((c) => c.words)).toEqual([["--from=build", "/opt/conda", "/opt/conda"]]);
     const run = installRun(stages);
-    expect(command(run, /install$/)?.slice(0, 4)).toEqual([
+    // -p, not --name base: the prefix must not depend on the base's MAMBA_ROOT_PREFIX.
+    expect(command(run, /install$/)?.slice(0, 5)).toEqual([
       "micromamba",
       "install",
       "--yes",
-      "--name",
+      "-p",
+      "/opt/conda",
     ]);
     expect(run.words).toContain("tini");
     expect(run.words).toContain("--no-pyc");
@@ -323,8 +345,8 @@ describe("miniforge", () => {
       "mamba",
       "install",
       "--yes",
-      "--name",
-      "base",
+      "-p",
+      "/opt/conda",
     ]);
     expect(command(run, /^clean$/)).toEqual(["conda", "clean", "-afy"]);
     expect(run.words).not.toContain("tini"); // miniforge ships it
@@ -336,10 +358,12 @@ describe("seed", () => {
     const { stages, text } = render({ base: "seed" });
     expect(stages.map((s) => s.image)).toEqual(["jcrist/alpine-conda:4.6.8"]);
     const run = installRun(stages);
-    expect(command(run, /install$/)?.slice(0, 4)).toEqual([
+    expect(command(run, /install$/)?.slice(0, 6)).toEqual([
       "/opt/conda/bin/conda",
       "install",
       "--yes",
+      "-p",
+      "/opt/conda",
       "--freeze-installed",
     ]);
     expect(run.words).toContain("nomkl");
@@ -366,7 +390,9 @@ describe("pip", () => {
       ["python:3.12-slim-bookworm", null],
     ]);
     const aptRun = stages[0].instructions.find((i) => i.words.includes("apt-get"))!;
-    expect(aptRun.words.join(" ")).toContain("apt-get install -y --no-install-recommends tini");
+    expect(aptRun.words.join(" ")).toContain(
+      "apt-get install -y --no-install-recommends binutils tini",
+    );
     expect(aptRun.words.join(" ")).toContain("rm -rf /var/lib/apt/lists/*");
     const copies = stages[1].instructions.filter((i) => i.keyword === "COPY").map((c) => c.words);
     expect(copies).toEqual([
@@ -411,11 +437,187 @@ describe("the shared runtime stage", () => {
         .split(image)
         .join("IMAGE")
         .replace(/\(\w+ preset\)/, "(PRESET)")
-        .replace(/# The static tini[^\n]*\nCOPY [^\n]*\n\n/, "");
+        .replace(/^# Runtime stage on [^\n]*\n/, "")
+        .replace(/# The static tini[^\n]*\nCOPY [^\n]*\n\n/, "")
+        // Only the venv's interpreter lives in the runtime image; conda's is in the prefix.
+        .replace(/# The interpreter's standard library[^]*?\nRUN [^\n]*\n\n/, "")
+        // debian:bookworm-slim sets no locale; python:*-slim does.
+        .replace(/# The base sets no locale[^\n]*\n/, "")
+        .replace(/ENV LANG="C.UTF-8" \\\n {4}/, "ENV ");
     const mm = render({}).text;
     const pip = render({ base: "pip", python: "3.12" }).text;
     expect(normalise(mm, "/opt/conda", "debian:bookworm-slim")).toBe(
       normalise(pip, "/opt/venv", "python:3.12-slim-bookworm"),
     );
+  });
+});
+
+describe("golden Dockerfiles (test/golden, rewritten by `npm run golden`)", () => {
+  const dir = path.join(__dirname, "..", "..", "golden");
+  test.each(Object.entries(GOLDEN_CASES))("%s matches its golden file", (name, config) => {
+    const file = path.join(dir, goldenFile(name));
+    expect(fs.existsSync(file)).toBe(true);
+    expect(renderDockerfile(resolveRecipe(config))).toBe(fs.readFileSync(file, "utf8"));
+  });
+
+  test("every preset has a golden file of its defaults, and no golden file is stale", () => {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".Dockerfile"));
+    expect(files.sort()).toEqual(Object.keys(GOLDEN_CASES).map(goldenFile).sort());
+    for (const base of PRESETS)
+      expect(GOLDEN_CASES[`${base}-defaults`]).toEqual(base === "micromamba" ? {} : { base });
+  });
+});
+
+describe("base-image facts the rules rely on (issue: images right on the real bases)", () => {
+  test("every preset's facts come from the table", () => {
+    expect(Object.keys(PRESET_TABLE).sort()).toEqual([...PRESETS].sort());
+  });
+
+  // Fact: jcrist/alpine-conda ends with `USER anaconda:anaconda` (uid 10151).
+  test("seed: the base's user is anaconda 10151, so the account is created after USER 0", () => {
+    expect(PRESET_TABLE.seed.build.user).toEqual({ name: "anaconda", uid: 10151 });
+    const { stages } = render({ base: "seed" });
+    const ins = stages[0].instructions;
+    const userRun = ins.findIndex((i) => i.keyword === "RUN" && i.words.includes("adduser"));
+    const users = ins.filter((i) => i.keyword === "USER").map((i) => i.words[0]);
+    expect(users).toEqual(["0", "1000:1000"]);
+    const root = ins.findIndex((i) => i.keyword === "USER" && i.words[0] === "0");
+    expect(root).toBeLessThan(ins.indexOf(installRun(stages)));
+    expect(root).toBeLessThan(userRun);
+  });
+
+  // Fact: the article installed from the image's default channel, with dask 1.2.2,
+  // numpy 1.16.3, pandas 0.24.2 on that base's Python 3.7.
+  test("seed defaults reproduce the article: its versions, the image's default channel", () => {
+    const r = resolveRecipe({ base: "seed" });
+    expect([r.python, r.dask, r.packages, r.channels]).toEqual([
+      "3.7",
+      "1.2.2",
+      ["numpy=1.16.3", "pandas=0.24.2"],
+      [],
+    ]);
+    const words = installRun(render({ base: "seed" }).stages).words;
+    expect(words).not.toContain("--override-channels");
+    expect(words).not.toContain("-c");
+    expect(words).toEqual(
+      expect.arrayContaining(["dask=1.2.2", "numpy=1.16.3", "pandas=0.24.2", "python=3.7"]),
+    );
+  });
+
+  test("python 3.9 is refused with a dask that dropped it, accepted with an older one", () => {
+    expect(() => resolveRecipe({ base: "pip", python: "3.9" })).toThrow(
+      /python: "3\.9" cannot run dask 2026\.8\.0: dask dropped Python 3\.9 in 2024\.8\.1/,
+    );
+    expect(resolveRecipe({ base: "pip", python: "3.9", dask: "2024.8.0" }).python).toBe("3.9");
+    expect(() => resolveRecipe({ base: "seed", dask: "2026.8.0" })).toThrow(/python: "3\.7"/);
+  });
+
+  // Fact: the micromamba image makes /opt/conda a+rwx and COPY --from keeps modes.
+  test.each(PRESETS)("%s: the install RUN takes group/other write off the prefix", (base) => {
+    const run = installRun(render({ base }).stages);
+    expect(command(run, /^chmod$/)).toEqual(["chmod", "-R", "go-w", PREFIX[base]]);
+  });
+
+  test("miniforge: conda stays usable, so the run-as account owns the prefix", () => {
+    expect(PRESET_TABLE.miniforge.installerAtRunTime).toBe(true);
+    const run = installRun(render({ base: "miniforge", user: { uid: 1234, gid: 2345 } }).stages);
+    expect(command(run, /^chown$/)).toEqual(["chown", "-R", "1234:2345", "/opt/conda"]);
+    for (const base of ["micromamba", "seed", "pip"]) {
+      expect(command(installRun(render({ base }).stages), /^chown$/)).toBeUndefined();
+    }
+  });
+
+  // Fact: debian:bookworm-slim sets no LANG; python:*-slim, miniforge and micromamba set C.UTF-8.
+  test("LANG=C.UTF-8 exactly where the final base sets no UTF-8 locale", () => {
+    expect(finalEnv(render({}).stages).LANG).toBe("C.UTF-8");
+    expect(finalEnv(render({ base: "pip" }).stages).LANG).toBeUndefined();
+    expect(finalEnv(render({ base: "miniforge" }).stages).LANG).toBeUndefined();
+    expect(finalEnv(render({ env: { LANG: "en_US.UTF-8" } }).stages).LANG).toBe("en_US.UTF-8");
+  });
+
+  test.each(PRESETS)("%s: no Ubuntu account named in the comments", (base) => {
+    expect(render({ base }).text).not.toMatch(/ubuntu:1000/);
+  });
+
+  // Fact: python:*-slim deletes every stdlib *.pyc; its stdlib is the runtime image's.
+  test("pip compile: the runtime stage compiles the interpreter's stdlib, as root", () => {
+    const { stages } = render({ base: "pip" });
+    const runtime = stages[1].instructions;
+    const compile = runtime.findIndex(
+      (i) => i.keyword === "RUN" && i.words.join(" ").includes("sysconfig.get_paths()"),
+    );
+    expect(compile).toBeGreaterThan(0);
+    expect(runtime[compile].words.join(" ")).toContain("--invalidation-mode unchecked-hash");
+    expect(runtime.findIndex((i) => i.keyword === "USER")).toBeGreaterThan(compile);
+    for (const bytecode of ["keep", "delete"]) {
+      expect(render({ base: "pip", bytecode }).text).not.toContain("sysconfig.get_paths()");
+    }
+    // One stage: the same RUN compiles both.
+    const single = installRun(withSwitch("pip", "smallBase", false).stages).words.join(" ");
+    expect(single).toContain("sysconfig.get_paths()");
+    // Conda's stdlib lives in the prefix: compiling <prefix>/lib covers it.
+    expect(render({}).text).not.toContain("sysconfig.get_paths()");
+  });
+
+  test("compile: the Dockerfile warns about stale code in derived images", () => {
+    expect(render({ base: "pip" }).text).toMatch(/edits a \.py file must\n# recompile/);
+    expect(render({ base: "pip", bytecode: "keep" }).text).not.toContain("recompile");
+  });
+});
+
+describe("strip and installer tools", () => {
+  test.each(["micromamba", "pip"])(
+    "%s: strip runs in the build stage; binutils stays there",
+    (base) => {
+      const { stages } = render({ base });
+      expect(command(installRun(stages), /strip\.sh$/)).toEqual([
+        "sh",
+        "/tmp/slim-dask/strip.sh",
+        PREFIX[base],
+      ]);
+      const apt = stages[0].instructions.find((i) => i.words.includes("binutils"));
+      expect(apt).toBeDefined();
+      const runtimeWords = stages[1].instructions.flatMap((i) => i.words).join(" ");
+      expect(runtimeWords).not.toMatch(/binutils|strip/);
+      expect(withSwitch(base, "strip", false).text).not.toMatch(/binutils|strip\.sh/);
+    },
+  );
+
+  // Fact: the micromamba image runs as mambauser (57439) and its root prefix is root's, a+rwx.
+  test("micromamba: the build stage installs as root, so chmod can fix the prefix", () => {
+    expect(PRESET_TABLE.micromamba.build.user).toEqual({ name: "mambauser", uid: 57439 });
+    const { stages } = render({});
+    const ins = stages[0].instructions;
+    const users = ins.filter((i) => i.keyword === "USER").map((u) => u.words[0]);
+    expect(users).toEqual(["0"]);
+    const root = ins.findIndex((i) => i.keyword === "USER");
+    expect(root).toBeLessThan(ins.findIndex((i) => i.words.includes("apt-get")));
+    expect(root).toBeLessThan(ins.indexOf(installRun(stages)));
+    expect(stages[1].instructions.filter((i) => i.keyword === "USER").map((u) => u.words)).toEqual([
+      ["1000:1000"],
+    ]);
+  });
+
+  test("strip needs a separate build stage; off by default without smallBase", () => {
+    expect(
+      resolveRecipe({ base: "pip", optimizations: { smallBase: false } }).optimizations.strip,
+    ).toBe(false);
+    expect(() =>
+      resolveRecipe({ base: "pip", optimizations: { smallBase: false, strip: true } }),
+    ).toThrow(/optimizations\.strip: true needs a multi-stage build/);
+    expect(() => resolveRecipe({ base: "miniforge", optimizations: { strip: true } })).toThrow(
+      /optimizations\.strip/,
+    );
+  });
+
+  test("installer tools: removed by default on micromamba and pip, kept on a switch", () => {
+    expect(pruneRules(installRun(render({ base: "pip" }).stages))).toContain("installer-tools");
+    expect(pruneRules(installRun(render({}).stages))).toContain("installer-tools");
+    expect(pruneRules(installRun(withSwitch("pip", "installerTools", false).stages))).not.toContain(
+      "installer-tools",
+    );
+    for (const base of ["miniforge", "seed"]) {
+      expect(pruneRules(installRun(render({ base }).stages))).not.toContain("installer-tools");
+    }
   });
 });

@@ -533,7 +533,12 @@ describe("valid tricky inputs pass unchanged", () => {
       (r) => r.baseImage,
       `registry.example.com:5000/team/micromamba:2.5.0@sha256:${"a".repeat(64)}`,
     ],
-    ["oldest and newest python", { python: "3.9" }, (r) => r.python, "3.9"],
+    [
+      "oldest python with a dask that still supports it",
+      { python: "3.9", dask: "2024.8.0" },
+      (r) => r.python,
+      "3.9",
+    ],
     ["newest python", { python: "3.14" }, (r) => r.python, "3.14"],
     ["two-digit month and patch", { dask: "2026.12.10" }, (r) => r.dask, "2026.12.10"],
     [

@@ -6,6 +6,7 @@ import { assetDir } from "../../../components/image/context";
 import { renderDockerfile } from "../../../components/image/dockerfile";
 import { resolveRecipe } from "../../../components/image/recipe";
 import type { ImageRecipeConfig } from "../../../components/image/recipe-types";
+import { GOLDEN_CASES } from "../../golden/cases";
 
 /**
  * Real linters on the real output: hadolint on every preset's Dockerfile (defaults and
@@ -88,6 +89,11 @@ const CONFIGS: [string, ImageRecipeConfig][] = [
     },
   ],
   ["pip single stage, no tini", { base: "pip", optimizations: { smallBase: false, tini: false } }],
+  // Every golden Dockerfile is linted too.
+  ...Object.entries(GOLDEN_CASES).map(([name, c]): [string, ImageRecipeConfig] => [
+    `golden ${name}`,
+    c,
+  ]),
 ];
 
 let scratch: string;
@@ -130,7 +136,7 @@ describe("hadolint", () => {
 });
 
 describe("shellcheck", () => {
-  test.each(["prune.sh", "install-shims.sh"])("%s is clean POSIX sh", (script) => {
+  test.each(["prune.sh", "install-shims.sh", "strip.sh"])("%s is clean POSIX sh", (script) => {
     requireTool("shellcheck");
     const r = spawnSync("shellcheck", ["-s", "sh", path.join(assetDir(), script)], {
       encoding: "utf8",

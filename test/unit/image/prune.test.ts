@@ -7,6 +7,7 @@ import {
   BARE_TREE,
   FULL_TREE,
   FixtureEntry,
+  GPU_TREE,
   buildTree,
   listTree,
   present,
@@ -178,6 +179,24 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
     expect(parseReport(r.stdout)).toEqual({ rules: new Map([[rule, counts]]), total: counts });
   });
 
+  test("headers and static libraries that CuPy, numba-cuda and Triton use at run time stay", () => {
+    const prefix = freshPrefix(GPU_TREE);
+    const r = runner.run(PRUNE, [prefix, "headers", "static-libs"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(listTree(prefix)).toEqual(survivors(GPU_TREE, ["headers", "static-libs"]));
+    for (const rule of ["headers", "static-libs"]) {
+      expect(parseReport(r.stdout).rules.get(rule)).toEqual(expectedCounts(GPU_TREE, rule));
+    }
+  });
+
+  test("without a run-time compiler, PREFIX/include goes as before", () => {
+    const prefix = freshPrefix(GPU_TREE.filter((e) => !/cupy|numba|triton/.test(e.path)));
+    expect(runner.run(PRUNE, [prefix, "headers"]).status).toBe(0);
+    expect(present(prefix, "include")).toBe(false);
+    expect(present(prefix, "lib/libcudadevrt.a")).toBe(true);
+  });
+
   test("a tree without Bokeh, include/, share/ or pkgs/ prunes nothing and exits 0", () => {
     const prefix = freshPrefix(BARE_TREE);
     const r = runner.run(PRUNE, [prefix, ...ALL_RULES]);
@@ -270,5 +289,76 @@ describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
 
   test.each([["/"], ["relative/prefix"]])("refuses the prefix %j", (bad) => {
     expect(runner.run(SHIMS, [bad]).status).toBe(2);
+  });
+});
+
+describe("strip.sh", () => {
+  const STRIP = path.join(ASSETS, "strip.sh");
+  const LIBZ = "/usr/lib/x86_64-linux-gnu/libz.so.1";
+
+  test("strips debug sections from ELF shared objects only, keeps them loadable, reports sizes", () => {
+    const prefix = freshPrefix([
+      { path: `lib/python3.12/site-packages/pkg/notes.so.txt`, size: 211 },
+      { path: `lib/python3.12/site-packages/pkg/fake.so`, size: 223 },
+      { path: "lib/libz-link.so", link: "libz.so.1" },
+      { path: "bin/python", link: "/usr/bin/python3" },
+    ]);
+    const blob = path.join(scratch, "debug-blob");
+    fs.writeFileSync(blob, "d".repeat(40_000));
+    const lib = path.join(prefix, "lib/libz.so.1");
+    const added = spawnSync("objcopy", [`--add-section`, `.debug_slimdask=${blob}`, LIBZ, lib]);
+    expect(added.status).toBe(0);
+    const before = fs.statSync(lib).size;
+
+    const r = spawnSync("/bin/sh", [STRIP, prefix], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const after = fs.statSync(lib).size;
+    expect(before - after).toBeGreaterThanOrEqual(40_000);
+    // Non-ELF files named like libraries are left as they were; symlinks are not followed.
+    expect(fs.statSync(path.join(prefix, "lib/python3.12/site-packages/pkg/fake.so")).size).toBe(
+      223,
+    );
+    expect(fs.lstatSync(path.join(prefix, "lib/libz-link.so")).isSymbolicLink()).toBe(true);
+    const fakeBytes = 223 + 211; // fake.so and notes.so.txt: counted, left as they were
+    expect(r.stdout).toBe(
+      `slim-dask-strip: files=1 before=${before + fakeBytes} after=${after + fakeBytes}\n`,
+    );
+    const load = spawnSync("python3", ["-c", `import ctypes; ctypes.CDLL(${JSON.stringify(lib)})`]);
+    expect(load.status).toBe(0);
+  });
+
+  test("a stripped library that no longer loads is kept as it was", () => {
+    // A python that loads nothing stands in for a library strip breaks (patchelf'd OpenBLAS).
+    const prefix = freshPrefix([]);
+    fs.mkdirSync(path.join(prefix, "bin"));
+    fs.writeFileSync(path.join(prefix, "bin/python"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const blob = path.join(scratch, "debug-blob-2");
+    fs.writeFileSync(blob, "d".repeat(40_000));
+    const lib = path.join(prefix, "libz.so.1");
+    expect(spawnSync("objcopy", ["--add-section", `.debug_x=${blob}`, LIBZ, lib]).status).toBe(0);
+    const original = fs.readFileSync(lib);
+    const r = spawnSync("/bin/sh", [STRIP, prefix], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(lib).equals(original)).toBe(true);
+    expect(fs.readdirSync(prefix).sort()).toEqual(["bin", "libz.so.1"]);
+    expect(r.stdout).toBe(
+      `slim-dask-strip: files=0 before=${original.length} after=${original.length}\n`,
+    );
+  });
+
+  test("fails clearly without the strip tool, and on a bad prefix", () => {
+    const prefix = freshPrefix([
+      { path: "lib/x.so", size: 5 },
+      { path: "bin/python", link: "/usr/bin/python3" },
+    ]);
+    const noTool = spawnSync(BUSYBOX, ["sh", STRIP, prefix], {
+      encoding: "utf8",
+      env: { PATH: busyboxBin },
+    });
+    expect(noTool.status).toBe(2);
+    expect(noTool.stderr).toMatch(/strip is not installed \(binutils\)/);
+    const bad = spawnSync("/bin/sh", [STRIP, "/"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
   });
 });

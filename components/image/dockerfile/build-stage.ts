@@ -1,0 +1,258 @@
+import type { ImageRecipe } from "../recipe-types";
+import { buildImageFacts, isMultiStagePreset, PRESETS } from "./presets";
+import type { BaseImageFacts } from "./presets";
+import { run, shellWord, step } from "./text";
+
+/**
+ * The stage that installs: its header and FROM, the build tools it needs from apt, the
+ * slim-dask scripts, and the one install RUN (install, clean, shims, prune, strip, compile,
+ * permissions) so nothing deleted there is ever stored in a layer.
+ */
+
+/** Where the build context's `slim-dask/` scripts are copied in the build stage. */
+export const ASSET_DIR = "/tmp/slim-dask";
+
+/** Where the build context's `wheels/` directory is copied for an offline pip install. */
+const WHEEL_DIR = "/tmp/wheels";
+
+/** Prune rules (see `assets/prune.sh`) in the script's documented order, with the switch enabling each. */
+const RULES: readonly [string, (r: ImageRecipe) => boolean][] = [
+  ["bytecode", (r) => r.bytecode === "delete"],
+  ["static-libs", (r) => r.optimizations.staticLibraries],
+  ["source-maps", (r) => r.optimizations.sourceMaps],
+  ["bokeh-unminified", (r) => r.optimizations.bokehUnminified],
+  ["headers", (r) => r.optimizations.headers],
+  ["docs", (r) => r.optimizations.docs],
+  ["tests", (r) => r.optimizations.tests],
+  ["cython-sources", (r) => r.optimizations.cythonSources],
+  ["installer-tools", (r) => r.optimizations.installerTools],
+  // `micromamba clean --all` keeps extracted packages in pkgs/ (conda's `clean -afy` does
+  // not): they would be copied into the runtime image.
+  ["package-cache", (r) => r.optimizations.cleanCache && r.base === "micromamba"],
+];
+
+/** The prune rules the recipe enables. */
+export function pruneRules(recipe: ImageRecipe): string[] {
+  return RULES.filter(([, on]) => on(recipe)).map(([name]) => name);
+}
+
+/** True when the installer must not write bytecode (it is deleted, or compiled afterwards). */
+function installWithoutBytecode(recipe: ImageRecipe): boolean {
+  return recipe.bytecode !== "keep";
+}
+
+/** The conda installers' commands, by the preset table's `installer`. */
+const CONDA_TOOLS = {
+  micromamba: { install: "micromamba install --yes", clean: "micromamba clean --all --yes" },
+  mamba: { install: "mamba install --yes", clean: "conda clean -afy" },
+  "conda-4.6": {
+    install: "/opt/conda/bin/conda install --yes",
+    clean: "/opt/conda/bin/conda clean -afy",
+  },
+} as const;
+
+/**
+ * The conda specs, sorted: python and dask pinned, `tini` when the preset gets it from
+ * conda, `nomkl` when enabled, then the recipe's packages.
+ */
+export function condaSpecs(recipe: ImageRecipe): string[] {
+  const specs = [`python=${recipe.python}`, `dask=${recipe.dask}`, ...recipe.packages];
+  if (recipe.optimizations.tini && PRESETS[recipe.base].tini === "conda-package")
+    specs.push("tini");
+  if (recipe.optimizations.nomkl) specs.push("nomkl");
+  return [...new Set(specs)].sort();
+}
+
+/**
+ * The conda install: `-p <prefix>` (not `--name base`, which depends on the base image's
+ * MAMBA_ROOT_PREFIX), `--freeze-installed`, `--no-pyc` when bytecode is deleted or compiled
+ * later (conda 4.6 has no such flag), and `--override-channels` with the recipe's channels;
+ * with no channels (seed) the base image's own default channel is used, as the article did.
+ */
+function condaCommands(recipe: ImageRecipe, prefix: string): string[] {
+  const installer = PRESETS[recipe.base].installer as keyof typeof CONDA_TOOLS;
+  const tool = CONDA_TOOLS[installer];
+  const words = [tool.install, `-p ${prefix}`];
+  if (recipe.optimizations.freezeInstalled) words.push("--freeze-installed");
+  if (installer !== "conda-4.6" && installWithoutBytecode(recipe)) words.push("--no-pyc");
+  if (recipe.channels.length > 0) {
+    words.push("--override-channels", ...recipe.channels.map((c) => `-c ${shellWord(c)}`));
+  }
+  words.push(...condaSpecs(recipe).map(shellWord));
+  const commands = [words.join(" ")];
+  if (recipe.optimizations.cleanCache) commands.push(tool.clean);
+  return commands;
+}
+
+/** `dask[extras]==<dask>` then the recipe's pip packages (already sorted). */
+function requirements(recipe: ImageRecipe): string[] {
+  const extras = recipe.daskExtras.length > 0 ? `[${recipe.daskExtras.join(",")}]` : "";
+  return [`dask${extras}==${recipe.dask}`, ...recipe.pipPackages];
+}
+
+/** `python3 -m venv`, then one pip install of everything (offline from the wheelhouse when given). */
+function pipCommands(recipe: ImageRecipe, prefix: string): string[] {
+  const flags = ["--disable-pip-version-check"];
+  if (recipe.optimizations.cleanCache) flags.push("--no-cache-dir");
+  if (installWithoutBytecode(recipe)) flags.push("--no-compile");
+  if (recipe.wheelhouse !== "") flags.push("--no-index", `--find-links ${WHEEL_DIR}`);
+  return [
+    `python3 -m venv ${prefix}`,
+    `${prefix}/bin/pip install ${[...flags, ...requirements(recipe).map(shellWord)].join(" ")}`,
+  ];
+}
+
+/**
+ * `compileall` with unchecked hashes: processes never stat sources to validate the cache.
+ * `-x` skips test directories, whose deliberately broken sample files would fail the build.
+ * Caveat (also in the README): a derived image that edits a `.py` file keeps running the old
+ * bytecode; recompile (or delete that `__pycache__`) after editing.
+ */
+export function compileCommand(python: string, target: string, force: boolean): string {
+  const flags = ["-q", ...(force ? ["-f"] : []), "-j 0", "--invalidation-mode unchecked-hash"];
+  return `${python} -m compileall ${flags.join(" ")} -x ${shellWord("/tests?/")} ${target}`;
+}
+
+/** Compiles the standard library of the Python that `python` runs (a venv's base interpreter). */
+export function stdlibCompileCommand(python: string): string {
+  const stdlib = `"$(${python} -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"`;
+  return compileCommand(python, stdlib, false);
+}
+
+/**
+ * Commands that follow the install inside its RUN: shims, prune, strip, compile, then the
+ * permissions: nothing under the prefix is writable by group or others (micromamba's base
+ * makes its root prefix a+rwx and COPY --from keeps modes); a preset whose installer stays
+ * usable at run time hands the prefix to the run-as account instead.
+ */
+export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
+  const preset = PRESETS[recipe.base];
+  const commands = [`sh ${ASSET_DIR}/install-shims.sh ${prefix}`];
+  const rules = pruneRules(recipe);
+  if (rules.length > 0) commands.push(`sh ${ASSET_DIR}/prune.sh ${prefix} ${rules.join(" ")}`);
+  if (recipe.optimizations.strip) commands.push(`sh ${ASSET_DIR}/strip.sh ${prefix}`);
+  if (recipe.bytecode === "compile") {
+    // -f rewrites the timestamp-checked bytecode packages ship with. The prefix holds the
+    // standard library for conda presets; a venv's is compiled where its interpreter lives.
+    commands.push(compileCommand(`${prefix}/bin/python`, `${prefix}/lib`, true));
+    const singleStage = !isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
+    if (preset.stdlib === "base-image" && singleStage) {
+      commands.push(stdlibCompileCommand(`${prefix}/bin/python`));
+    }
+  }
+  commands.push(`chmod -R go-w ${prefix}`);
+  if (preset.installerAtRunTime) {
+    commands.push(`chown -R ${recipe.user.uid}:${recipe.user.gid} ${prefix}`);
+  }
+  return commands;
+}
+
+/** The install RUN: the preset's install commands, then the shared tail, in one layer. */
+function installRun(recipe: ImageRecipe, prefix: string): string {
+  const install =
+    PRESETS[recipe.base].installer === "pip"
+      ? pipCommands(recipe, prefix)
+      : condaCommands(recipe, prefix);
+  const why = [
+    "One RUN, one layer: install, clean the package cache, add the shims, prune",
+    "(strip, compile bytecode once) and fix permissions, so nothing deleted here is stored.",
+  ];
+  if (recipe.bytecode === "compile") {
+    why.push(
+      "Bytecode is unchecked-hash: an image built FROM this one that edits a .py file must",
+      "recompile it (python -m compileall), or Python keeps running the old code.",
+    );
+  }
+  if (PRESETS[recipe.base].installerAtRunTime) {
+    why.push(
+      "The prefix belongs to the run-as account, so the installer stays usable at run time.",
+    );
+  }
+  return step(why, run([...install, ...tailCommands(recipe, prefix)]));
+}
+
+/**
+ * apt packages the build stage needs: tini (Debian's package ships a static binary the
+ * runtime stage copies) and binutils for `strip`. They stay in the build stage: only the
+ * prefix (and the static tini) reaches the runtime image.
+ */
+function aptBlock(recipe: ImageRecipe): string[] {
+  const packages: string[] = [];
+  const why: string[] = [];
+  if (recipe.optimizations.tini && PRESETS[recipe.base].tini === "apt-package") {
+    packages.push("tini");
+    why.push("tini from Debian (the package has a static /usr/bin/tini-static too).");
+  }
+  if (recipe.optimizations.strip) {
+    packages.push("binutils");
+    why.push("binutils for strip, in the build stage only.");
+  }
+  if (packages.length === 0) return [];
+  why.push("No apt lists kept.");
+  return [
+    step(
+      why,
+      run([
+        "apt-get update",
+        `apt-get install -y --no-install-recommends ${packages.sort().join(" ")}`,
+        "rm -rf /var/lib/apt/lists/*",
+      ]),
+    ),
+  ];
+}
+
+/**
+ * `USER 0` when the base image runs as another user: apt, the permissions of the prefix
+ * (micromamba's root prefix is root-owned and a+rwx, so only root can take the write bits
+ * off) and creating the account all need root.
+ */
+function asRoot(facts: BaseImageFacts): string[] {
+  if (facts.user === "root") return [];
+  return [
+    step(
+      [
+        `The base runs as ${facts.user.name} (uid ${facts.user.uid}); install as root, so the prefix`,
+        "is root's and its permissions can be fixed. The final USER drops root again.",
+        // DL3002 checks each stage's last USER; this stage ends as root only when it is a
+        // build stage, which is discarded.
+        "hadolint ignore=DL3002",
+      ],
+      "USER 0",
+    ),
+  ];
+}
+
+/** The build (or only) stage, from its header comment to the install RUN. */
+export function buildStage(recipe: ImageRecipe): string[] {
+  const preset = PRESETS[recipe.base];
+  const multiStage = isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
+  const facts = buildImageFacts(recipe.base, recipe.optimizations.smallBase);
+  const about = `${multiStage ? "Build stage" : "Single stage"} on ${facts.about}`;
+  const blocks = [
+    step(
+      [
+        `Generated by slim-dask (${recipe.base} preset). Edit the recipe, not this file.`,
+        "",
+        ...(preset.warning ?? []),
+        about,
+      ],
+      `FROM ${multiStage ? `${recipe.baseImage} AS build` : recipe.baseImage}`,
+    ),
+    ...asRoot(facts),
+    ...aptBlock(recipe),
+    step(
+      "slim-dask's own scripts: the dask-scheduler/worker shims, the portable prune and strip scripts.",
+      `COPY slim-dask/ ${ASSET_DIR}/`,
+    ),
+  ];
+  if (recipe.wheelhouse !== "") {
+    blocks.push(
+      step(
+        "The wheelhouse, for an offline install (pip never reaches an index).",
+        `COPY wheels/ ${WHEEL_DIR}/`,
+      ),
+    );
+  }
+  blocks.push(installRun(recipe, preset.prefix));
+  return blocks;
+}
