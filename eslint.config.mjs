@@ -24,4 +24,22 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  {
+    // The cluster side deploys any image: it must not depend on how slim-dask builds one.
+    files: ["components/cluster/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/image", "**/image/**"],
+              message:
+                "components/cluster must not import components/image; share it via components/common",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

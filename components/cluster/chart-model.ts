@@ -1,6 +1,6 @@
 import { SlimDaskError, show } from "../common/errors";
 import { DEFAULT_CHART_VERSION } from "./constants";
-import { editDistance } from "../image/validation";
+import { editDistance } from "../common/validate";
 import { isMapping } from "./value-tree";
 
 /**

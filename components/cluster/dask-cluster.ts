@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SlimDaskError } from "../common/errors";
 import { resolveArgs } from "../common/inputs";
-import { requirePrintable } from "../image/image-config";
+import { requirePrintable } from "../common/validate";
 import { DaskClusterConfig } from "./config-types";
 import {
   CHART_NAME,

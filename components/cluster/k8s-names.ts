@@ -1,5 +1,5 @@
 import { SlimDaskError, show } from "../common/errors";
-import { requireString } from "./checks";
+import { requireString } from "../common/validate";
 
 /** Kubernetes name and label syntax (apimachinery validation), for early, readable errors. */
 

@@ -1,17 +1,21 @@
 import { parseImageReference } from "../common/docker-reference";
 import { SlimDaskError, show } from "../common/errors";
-import { requirePrintable, requireRegistryHost } from "../image/image-config";
 import { checkValuePaths } from "./chart-model";
-import { requireClean, requireInteger, requireOneOf, requireString } from "./checks";
 import {
   expectBoolean,
   expectPlainObject,
   rejectUnknownKeys,
+  requireClean,
+  requireInteger,
+  requireOneOf,
+  requirePrintable,
+  requireRegistryHost,
+  requireString,
   validateEnvName,
   validateId,
   validateList,
   validateMap,
-} from "../image/validation";
+} from "../common/validate";
 import { DaskClusterConfig, PullCredentialsConfig, Toleration } from "./config-types";
 import {
   DEFAULT_CHART_REPOSITORY,

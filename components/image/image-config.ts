@@ -1,7 +1,13 @@
 import { SlimDaskError, show } from "../common/errors";
 import { validateRepository, validateTag } from "../common/docker-reference";
 import { ImageRecipeConfig } from "./recipe-types";
-import { expectBoolean, expectString, validateHostPath } from "./validation";
+import {
+  expectBoolean,
+  expectString,
+  requirePrintable,
+  requireRegistryHost,
+} from "../common/validate";
+import { validateHostPath } from "./validation";
 
 /**
  * The non-recipe fields of an image config: where the image goes, not what is in it.
@@ -107,34 +113,4 @@ function parseRegistry(value: unknown): { server: string; username?: string } {
 
 function requireString(value: unknown, field: string): string {
   return expectString(value, field, "give a non-empty string");
-}
-
-/** A registry host with optional port, as docker login takes it. */
-export function requireRegistryHost(value: unknown, field: string): string {
-  const s = requireString(value, field);
-  if (
-    !/^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?$/.test(
-      s,
-    )
-  ) {
-    throw new SlimDaskError(
-      field,
-      `${show(s)} is not a registry host`,
-      "give a host with optional port, e.g. `ghcr.io` or `registry.example.com:5000` (no scheme, no path)",
-    );
-  }
-  return s;
-}
-
-/** Printable ASCII without whitespace at the ends: usernames and similar identifiers. */
-export function requirePrintable(value: unknown, field: string): string {
-  const s = requireString(value, field);
-  if (!/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(s)) {
-    throw new SlimDaskError(
-      field,
-      `${show(s)} has control characters, surrounding spaces or is empty`,
-      "give a plain printable value",
-    );
-  }
-  return s;
 }

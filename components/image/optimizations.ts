@@ -1,6 +1,6 @@
 import { SlimDaskError, show } from "../common/errors";
 import type { BasePreset, BytecodePolicy, Optimizations } from "./recipe-types";
-import { expectBoolean, expectPlainObject, rejectUnknownKeys } from "./validation";
+import { expectBoolean, expectPlainObject, rejectUnknownKeys } from "../common/validate";
 
 /**
  * One named switch per size technique. Each entry says what the switch does, why, its
