@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { stringify } from "yaml";
 import { daskChartValues } from "../cluster/values";
-import { DaskClusterConfig } from "../cluster/config-types";
 import { SlimDaskError } from "../common/errors";
 import { buildContext, defaultTag, writeBuildContext } from "../image/context";
 import { splitImageConfig } from "../image/image-config";
@@ -45,11 +44,11 @@ function program(io: CliIO): Command {
     .command("context")
     .description("write the complete build context (Dockerfile, scripts, wheels) to a directory")
     .requiredOption("-c, --config <file>", "YAML or JSON file with SlimDaskImage fields")
-    .requiredOption("-o, --out <dir>", "directory to write; files not in the context are removed")
+    .requiredOption("-o, --out <dir>", "new, empty or slim-dask-written directory to write")
     .action((opts: { config: string; out: string }) => {
       const { recipe, publish } = imageRecipeFrom(opts.config);
       const context = buildContext(recipe);
-      writeBuildContext(context, opts.out);
+      writeBuildContext(context, opts.out, { field: "--out" });
       const tag = publish.tag ?? defaultTag(recipe, context);
       io.out(`context: ${opts.out}\ntag: ${tag}\n`);
       if (publish.imageName) io.out(`image: ${publish.imageName}:${tag}\n`);
@@ -60,7 +59,7 @@ function program(io: CliIO): Command {
     .description("print the dask helm chart values for a DaskCluster config, as YAML")
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
-      const config = readConfigFile(opts.config) as DaskClusterConfig;
+      const config = readConfigFile(opts.config);
       // No anchors/aliases for shared lists: people read and diff this output.
       io.out(stringify(daskChartValues(config), { aliasDuplicateObjects: false }));
     });

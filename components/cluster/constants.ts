@@ -28,3 +28,12 @@ export const DEFAULT_RUN_AS_USER = 1000;
 export const DEFAULT_SERVICE_TYPE = "ClusterIP";
 /** Service types the chart's scheduler Service supports. */
 export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+/** Worker Deployment strategies the chart renders (`worker.strategy.type`). */
+export const WORKER_UPDATE_STRATEGIES = ["Recreate", "RollingUpdate"] as const;
+/**
+ * `Recreate`: workers request what they limit (guaranteed QoS), so on a full node a rolling
+ * update's extra worker would stay Pending until the atomic timeout rolled the release back.
+ * The chart renders only `strategy.type` (no maxSurge), and a new image restarts the scheduler,
+ * which drops running work anyway, so stopping the old workers first costs nothing extra.
+ */
+export const DEFAULT_WORKER_UPDATE_STRATEGY = "Recreate";

@@ -13,7 +13,7 @@
 import { CHART_DEFAULTS } from "./chart-defaults";
 import { DASHBOARD_PORT } from "./constants";
 import { chartImageString } from "./image-pin";
-import { ChartValues, chartFullname } from "./release";
+import { ChartValues, chartFullname } from "./addresses";
 import { deepMerge, helmDefault, isMapping, truthy, valueAt } from "./value-tree";
 
 /** One component's container as the chart renders it. */

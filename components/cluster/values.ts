@@ -1,17 +1,9 @@
-import { DaskClusterConfig } from "./config-types";
+import type { ChartValues } from "./addresses";
 import { SCHEDULER_PORT } from "./constants";
 import { splitImageForChart } from "./image-pin";
 import { pullSecretName } from "./pull-secret";
-import { ChartValues } from "./release";
 import { ResolvedClusterConfig, ResolvedPodSettings, resolveClusterConfig } from "./resolve";
 import { deepMerge } from "./value-tree";
-
-export * from "./constants";
-export { chartFullname, dashboardUrl, schedulerAddress } from "./release";
-export type { ChartValues } from "./release";
-export { resolveClusterConfig } from "./resolve";
-export type { ResolvedClusterConfig } from "./resolve";
-export { splitImageForChart } from "./image-pin";
 
 /** Resources, env, args and placement of one pod, in the chart's value shapes. */
 function podValues(pod: ResolvedPodSettings): ChartValues {
@@ -33,18 +25,21 @@ function podValues(pod: ResolvedPodSettings): ChartValues {
 }
 
 /**
- * The dask chart values for a cluster config: the image pinned (digest kept) for scheduler
- * and workers, non-root pod securityContext, resources with matching `--nthreads`, scheduler
- * port fixed at 8786, Jupyter off unless asked, pull secrets when credentials are given;
- * raw `values` merged last (every path checked against the chart model). Pure and
- * deterministic: equal configs give deep-equal values with the same key order.
- * Throws SlimDaskError for any invalid config.
+ * The dask chart values for a plain cluster config (a CLI config file: no secrets): see
+ * {@link chartValuesFor}. Throws SlimDaskError for any invalid config.
  */
-export function daskChartValues(config: DaskClusterConfig): ChartValues {
-  return chartValuesFor(resolveClusterConfig(config));
+export function daskChartValues(config: unknown): ChartValues {
+  return chartValuesFor(resolveClusterConfig(config, "plain"));
 }
 
-/** The chart values of an already resolved config (callers that hold one skip re-validation). */
+/**
+ * The chart values of a resolved config: the image pinned (digest kept) for scheduler and
+ * workers, non-root pod securityContext with the image's uid and gid, resources with matching
+ * `--nthreads`, the worker update strategy, scheduler port fixed at 8786, Jupyter off unless
+ * asked, pull secrets when credentials are given; raw `values` merged last (every path checked
+ * against the chart model). Pure and deterministic: equal configs give deep-equal values with
+ * the same key order.
+ */
 export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
   const pin = splitImageForChart(c.image, "image");
   const pullSecrets = c.imagePullCredentials
@@ -54,14 +49,15 @@ export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
   // Pod level: the chart has no container securityContext. fsGroup makes volumes writable.
   const securityContext = {
     runAsUser: c.runAsUser,
-    runAsGroup: c.runAsUser,
+    runAsGroup: c.runAsGroup,
     runAsNonRoot: true,
-    fsGroup: c.runAsUser,
+    fsGroup: c.runAsGroup,
   };
 
   const worker: ChartValues = {
     image: { ...image, dask_worker: "dask-worker", ...pullSecrets },
     replicas: c.workers.replicas,
+    strategy: { type: c.workers.updateStrategy },
     ...podValues(c.workers),
     securityContext: { ...securityContext },
   };

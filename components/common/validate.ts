@@ -115,6 +115,24 @@ export function childPath(field: string, key: string): string {
   return `${field}[${show(key)}]`;
 }
 
+/** Shared leading characters of `a` and `b`, ignoring case. */
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n].toLowerCase() === b[n].toLowerCase()) n++;
+  return n;
+}
+
+/**
+ * The valid key a misspelled one most likely meant: within two edits (`optimisations`), or
+ * sharing its first five letters (`replicaCount` for `replicas`).
+ */
+export function closestKey(key: string, valid: readonly string[]): string | undefined {
+  return (
+    valid.find((v) => editDistance(key.toLowerCase(), v.toLowerCase()) <= 2) ??
+    valid.find((v) => commonPrefix(key, v) >= 5)
+  );
+}
+
 /**
  * Rejects any own key of `obj` not in `valid`. The error names the key as a path under
  * `field` (or the key alone at top level) and lists the valid keys, with a suggestion when
@@ -127,7 +145,7 @@ export function rejectUnknownKeys(
 ): void {
   for (const key of Object.keys(obj)) {
     if (valid.includes(key)) continue;
-    const near = valid.find((v) => editDistance(key.toLowerCase(), v.toLowerCase()) <= 2);
+    const near = closestKey(key, valid);
     const hint = near !== undefined ? `did you mean \`${near}\`? ` : "";
     throw new SlimDaskError(
       childPath(field, key),
@@ -342,4 +360,20 @@ export function validateId(value: unknown, field: string): number {
     throw new SlimDaskError(field, `${show(value)} is out of range`, fix);
   }
   return value;
+}
+
+/**
+ * A host path (a wheelhouse, a context directory, a CA file). Existence is checked where the
+ * file is used; here only the characters: no control or shell characters, no leading
+ * `-` (it would read as an option), no leading or trailing spaces.
+ */
+export function validateHostPath(value: unknown, field: string): string {
+  return matchGrammar(
+    value,
+    field,
+    /^[A-Za-z0-9_./~+@%,:=](?:[A-Za-z0-9 _./~+@%,:=-]*[A-Za-z0-9_./~+@%,:=-])?$/,
+    "a safe directory path",
+    "give a directory path of letters, digits and `_./~+@%,:=-`, not starting with `-` and without quotes, `$` or control characters",
+    4096,
+  );
 }

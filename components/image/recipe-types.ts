@@ -1,7 +1,8 @@
+import type { ImageUserConfig, OptimizationsConfig, SlimDaskImageConfig } from "./args";
+
 /**
- * Plain (non-Pulumi) types of an image recipe. `ImageRecipeConfig` is what a user writes
- * (component args after unwrapping, or a CLI config file); `ImageRecipe` is the validated,
- * normalised, fully-defaulted form every renderer works from.
+ * The validated, normalised, fully-defaulted recipe every renderer works from. What a user
+ * writes is `SlimDaskImageConfig` (generated from the field table into `args.ts`).
  */
 
 /** Dockerfile presets. */
@@ -16,48 +17,17 @@ export type BasePreset = "micromamba" | "miniforge" | "seed" | "pip";
  */
 export type BytecodePolicy = "delete" | "keep" | "compile";
 
-/** One named switch per size technique. Each is documented with its default in `optimizations.ts`. */
-export interface Optimizations {
-  nomkl?: boolean;
-  freezeInstalled?: boolean;
-  cleanCache?: boolean;
-  noBytecode?: boolean;
-  staticLibraries?: boolean;
-  sourceMaps?: boolean;
-  bokehUnminified?: boolean;
-  headers?: boolean;
-  docs?: boolean;
-  tests?: boolean;
-  smallBase?: boolean;
-  tini?: boolean;
-}
+/** One switch per size technique (generated from the technique table). */
+export type Optimizations = OptimizationsConfig;
 
-/** The account the container runs as. */
-export interface ImageUser {
-  uid?: number;
-  gid?: number;
-  name?: string;
-}
+/** The run-as account as a user writes it. */
+export type ImageUser = ImageUserConfig;
 
-/** What a user writes: every field optional. */
-export interface ImageRecipeConfig {
-  base?: string;
-  python?: string;
-  dask?: string;
-  daskExtras?: string[];
-  packages?: string[];
-  pipPackages?: string[];
-  channels?: string[];
-  baseImage?: string;
-  runtimeImage?: string;
-  optimizations?: Optimizations;
-  bytecode?: string;
-  user?: ImageUser;
-  env?: Record<string, string>;
-  labels?: Record<string, string>;
-  platform?: string;
-  wheelhouse?: string;
-}
+/** The recipe part of an image config as a user writes it (publishing fields left out). */
+export type ImageRecipeConfig = Omit<
+  SlimDaskImageConfig,
+  "imageName" | "tag" | "push" | "registry" | "cacheFrom" | "contextDir"
+>;
 
 /** The validated, normalised recipe: every field set, lists sorted and de-duplicated. */
 export interface ImageRecipe {
@@ -72,7 +42,7 @@ export interface ImageRecipe {
   runtimeImage: string;
   optimizations: Required<Optimizations>;
   bytecode: BytecodePolicy;
-  user: Required<ImageUser>;
+  user: Required<ImageUserConfig>;
   env: Record<string, string>;
   labels: Record<string, string>;
   platform: string;

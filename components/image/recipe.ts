@@ -16,22 +16,17 @@ import {
   isMultiStage,
 } from "./defaults";
 import { resolveOptimizations } from "./optimizations";
-import type {
-  BasePreset,
-  BytecodePolicy,
-  ImageRecipe,
-  ImageRecipeConfig,
-  ImageUser,
-} from "./recipe-types";
+import { ConfigSource, checkSection } from "../common/fields";
+import { RECIPE_FIELDS } from "./fields";
+import type { ImageUserConfig } from "./args";
+import type { BasePreset, BytecodePolicy, ImageRecipe } from "./recipe-types";
 import {
   compareCodeUnits,
-  expectPlainObject,
   expectString,
-  rejectUnknownKeys,
   validateEnvName,
-  validateId,
   validateList,
   validateMap,
+  validateHostPath,
 } from "../common/validate";
 import {
   PLATFORMS,
@@ -41,36 +36,14 @@ import {
   validateCondaSpec,
   validateDaskExtra,
   validateDaskVersion,
-  validateHostPath,
   validateImage,
   validateLabelKey,
   validatePipRequirement,
   validatePlatform,
   validatePythonVersion,
   validateSafeValue,
-  validateUserName,
 } from "./validation";
 
-/** Every key an `ImageRecipeConfig` may have; anything else is a typo. */
-const CONFIG_KEYS: readonly (keyof ImageRecipeConfig)[] = [
-  "base",
-  "python",
-  "dask",
-  "daskExtras",
-  "packages",
-  "pipPackages",
-  "channels",
-  "baseImage",
-  "runtimeImage",
-  "optimizations",
-  "bytecode",
-  "user",
-  "env",
-  "labels",
-  "platform",
-  "wheelhouse",
-];
-const USER_KEYS: readonly (keyof ImageUser)[] = ["uid", "gid", "name"];
 const BYTECODE_POLICIES: readonly BytecodePolicy[] = ["delete", "keep", "compile"];
 
 /** Packages the recipe pins itself: listing them again would fight the `python`/`dask` fields. */
@@ -197,19 +170,9 @@ function resolveDaskExtras(value: unknown, base: BasePreset): string[] {
   return extras;
 }
 
-/** The run-as account, defaults filled field by field. */
-function resolveUser(value: unknown): Required<ImageUser> {
-  if (value === undefined) return { ...DEFAULT_USER };
-  const obj = expectPlainObject(value, "user", "write `{ uid: 1000, gid: 1000, name: dask }`");
-  rejectUnknownKeys(obj, USER_KEYS, "user");
-  const uid = own(obj, "uid");
-  const gid = own(obj, "gid");
-  const name = own(obj, "name");
-  return {
-    uid: uid === undefined ? DEFAULT_USER.uid : validateId(uid, "user.uid"),
-    gid: gid === undefined ? DEFAULT_USER.gid : validateId(gid, "user.gid"),
-    name: name === undefined ? DEFAULT_USER.name : validateUserName(name, "user.name"),
-  };
+/** The run-as account (checked by its table), defaults filled field by field. */
+function resolveUser(value: unknown): Required<ImageUserConfig> {
+  return { ...DEFAULT_USER, ...((value as ImageUserConfig | undefined) ?? {}) };
 }
 
 /** Image references: `runtimeImage` only differs from `baseImage` in multi-stage builds. */
@@ -248,12 +211,10 @@ function resolveImages(
  * Lists are sorted and de-duplicated (channels keep their order: it is their priority),
  * maps are key-sorted, so equal configs give deep-equal recipes whatever their key order.
  */
-export function resolveRecipe(config: ImageRecipeConfig): ImageRecipe {
-  const cfg =
-    config === undefined
-      ? {}
-      : expectPlainObject(config, "config", "pass an object of recipe settings");
-  rejectUnknownKeys(cfg, CONFIG_KEYS, "");
+export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): ImageRecipe {
+  // Field-local checks come from the table; what follows narrows per preset and checks
+  // fields against each other.
+  const cfg = checkSection(RECIPE_FIELDS, config === undefined ? {} : config, "", source);
 
   const baseValue = own(cfg, "base");
   const base = baseValue === undefined ? DEFAULT_BASE : oneOf(baseValue, "base", BASE_PRESETS);

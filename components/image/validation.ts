@@ -252,19 +252,3 @@ export function validateImage(value: unknown, field: string): string {
   );
   return formatImageReference(parseImageReference(s, field));
 }
-
-/**
- * A host directory path (the pip preset's wheelhouse). Existence is checked when the build
- * context is written; here only the characters: no control or shell characters, no leading
- * `-` (it would read as an option), no leading or trailing spaces.
- */
-export function validateHostPath(value: unknown, field: string): string {
-  return matchGrammar(
-    value,
-    field,
-    /^[A-Za-z0-9_./~+@%,:=](?:[A-Za-z0-9 _./~+@%,:=-]*[A-Za-z0-9_./~+@%,:=-])?$/,
-    "a safe directory path",
-    "give a directory path of letters, digits and `_./~+@%,:=-`, not starting with `-` and without quotes, `$` or control characters",
-    4096,
-  );
-}

@@ -8,9 +8,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import type { DaskClusterConfig } from "../../components/cluster/config-types";
+import type { DaskClusterConfig } from "../../components/cluster/args";
 import { chartPods } from "../../components/cluster/pods";
-import { chartFullname, daskChartValues } from "../../components/cluster/values";
+import { chartFullname } from "../../components/cluster/addresses";
+import { daskChartValues } from "../../components/cluster/values";
 import {
   dashboardUrl,
   lastJson,

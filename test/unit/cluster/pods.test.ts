@@ -86,6 +86,7 @@ describe("chartPods from generated values", () => {
       image: PINNED,
       releaseName: "prod",
       runAsUser: 2000,
+      runAsGroup: 2000,
       imagePullCredentials: { server: "registry.example.com:5000", username: "u" },
       workers: { env: { B: "2", A: "1" } },
       scheduler: { env: { S: "x" } },

@@ -1,5 +1,5 @@
 import { parseImageReference } from "../../../components/common/docker-reference";
-import { DaskClusterConfig } from "../../../components/cluster/config-types";
+import { DaskClusterConfig } from "../../../components/cluster/args";
 import { daskChartValues } from "../../../components/cluster/values";
 import { valueAt } from "../../../components/cluster/value-tree";
 import { DIGEST, PINNED, errorOf } from "./helpers";
@@ -58,6 +58,7 @@ describe("daskChartValues field mapping", () => {
     releaseName: "analytics",
     jupyter: true,
     runAsUser: 4242,
+    runAsGroup: 4343,
     imagePullCredentials: { server: "ghcr.io", username: "bot" },
     workers: {
       replicas: 7,
@@ -121,7 +122,9 @@ describe("daskChartValues field mapping", () => {
     ["worker.image.pullSecrets", [{ name: "analytics-image-pull" }]],
     ["jupyter.image.pullSecrets", [{ name: "analytics-image-pull" }]],
     ["worker.securityContext.runAsUser", 4242],
-    ["scheduler.securityContext.runAsGroup", 4242],
+    ["scheduler.securityContext.runAsGroup", 4343],
+    ["worker.securityContext.fsGroup", 4343],
+    ["worker.strategy.type", "Recreate"],
   ])("%s", (path, expected) => {
     expect(at(values, path)).toEqual(expected);
   });

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { DaskCluster } from "../../../components/cluster/dask-cluster";
 import { SlimDaskImage } from "../../../components/image/slim-dask-image";
 import {
@@ -47,7 +48,7 @@ describe("DaskCluster", () => {
     const [address, dashboard, values, status] = await Promise.all([
       valueOf(cluster.schedulerAddress),
       valueOf(cluster.dashboardUrl),
-      valueOf(cluster.values),
+      valueOf(cluster.values).then(parse),
       valueOf(cluster.status),
     ]);
     await settle();
@@ -74,7 +75,7 @@ describe("DaskCluster", () => {
 
     expect(address).toBe("tcp://analytics-dask-scheduler.data.svc.cluster.local:8786");
     expect(dashboard).toContain("analytics-dask-scheduler.data.svc.cluster.local");
-    expect(status).toMatchObject({ status: "deployed" });
+    expect(status).toBe("deployed");
 
     // Only the release: no pull secret, no namespace unless asked for.
     expect(seen.filter((r) => r.custom).map((r) => r.type)).toEqual([
@@ -100,10 +101,10 @@ describe("DaskCluster", () => {
       },
       rec.opts,
     );
-    const values = (await valueOf(cluster.values)) as Values;
+    const values = parse(await valueOf(cluster.values)) as Values;
     await settle();
 
-    const secret = only("kubernetes:core/v1:Secret", "private");
+    const secret = only("kubernetes:core/v1:Secret", "private-image-pull");
     const secretName = (secret.inputs.metadata as Record<string, string>).name;
     expect(secret.inputs.type).toBe("kubernetes.io/dockerconfigjson");
     expect((secret.inputs.metadata as Record<string, string>).namespace).toBe("data");
@@ -127,7 +128,7 @@ describe("DaskCluster", () => {
 
   test("pods run as the image's non-root user", async () => {
     const cluster = new DaskCluster("secure", { image: DIGEST_REF, runAsUser: 4242 });
-    const values = (await valueOf(cluster.values)) as Values;
+    const values = parse(await valueOf(cluster.values)) as Values;
     for (const component of ["scheduler", "worker"]) {
       expect(values[component].securityContext).toMatchObject({
         runAsUser: 4242,
@@ -140,15 +141,23 @@ describe("DaskCluster", () => {
     const image = new SlimDaskImage("img", {
       imageName: "registry.example.com/team/dask",
       contextDir: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-stack-")), "ctx"),
-      user: { uid: 2000, gid: 2000, name: "dask" },
+      user: { uid: 2000, gid: 2100, name: "dask" },
     });
-    const cluster = new DaskCluster("dask", { image: image.imageRef, runAsUser: image.user });
-    const values = (await valueOf(cluster.values)) as Values;
+    const cluster = new DaskCluster("dask", {
+      image: image.imageRef,
+      runAsUser: image.user,
+      runAsGroup: image.group,
+    });
+    const values = parse(await valueOf(cluster.values)) as Values;
     const tag = await valueOf(image.tag);
     const workerImage = values.worker.image as Record<string, string>;
     expect(workerImage.repository).toBe("registry.example.com/team/dask");
     expect(workerImage.tag).toBe(`${tag}@${FAKE_DIGEST}`);
-    expect(values.worker.securityContext).toMatchObject({ runAsUser: 2000 });
+    expect(values.worker.securityContext).toMatchObject({
+      runAsUser: 2000,
+      runAsGroup: 2100,
+      fsGroup: 2100,
+    });
     await settle();
     expect(only("kubernetes:helm.sh/v3:Release", "dask").inputs.values).toEqual(values);
   });

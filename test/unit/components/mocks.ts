@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { unknown } from "@pulumi/pulumi/output";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { SlimDaskError } from "../../../components/common/errors";
 
 /** A resource as the mock engine saw it, plus the parent it was given. */
@@ -15,8 +17,10 @@ export const FAKE_DIGEST = `sha256:${"ab".repeat(32)}`;
 /**
  * Installs Pulumi mocks (no CLI, no plugins) and returns the list every new resource is
  * appended to. docker.Image gets a repoDigest like a real push; helm Releases a status.
+ * With `preview`, the program runs as `pulumi preview` does on a fresh stack: what a
+ * provider computes (the pushed digest, the release status) comes back unknown.
  */
-export function installMocks(): SeenResource[] {
+export function installMocks(preview = false): SeenResource[] {
   const seen: SeenResource[] = [];
   pulumi.runtime.setMocks(
     {
@@ -30,16 +34,18 @@ export function installMocks(): SeenResource[] {
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/image:Image") {
           const repo = String(args.inputs.imageName).replace(/:[^:/]+$/, "");
-          state.repoDigest = args.inputs.skipPush ? "" : `${repo}@${FAKE_DIGEST}`;
+          state.repoDigest = preview
+            ? unknownValue
+            : args.inputs.skipPush
+              ? ""
+              : `${repo}@${FAKE_DIGEST}`;
         }
         if (args.type === "kubernetes:helm.sh/v3:Release") {
-          state.status = {
-            status: "deployed",
-            name: args.inputs.name,
-            namespace: args.inputs.namespace,
-          };
+          state.status = preview
+            ? unknownValue
+            : { status: "deployed", name: args.inputs.name, namespace: args.inputs.namespace };
         }
-        return { id: `${args.name}-id`, state };
+        return { id: preview ? undefined : `${args.name}-id`, state };
       },
       call(args) {
         return args.inputs;
@@ -47,9 +53,29 @@ export function installMocks(): SeenResource[] {
     },
     "slim-dask",
     "test",
-    false,
+    preview,
   );
   return seen;
+}
+
+/** True when a mocked input arrived unknown (anywhere inside it). */
+export function hasUnknownInput(input: unknown): boolean {
+  if (input === unknown) return true;
+  if (Array.isArray(input)) return input.some(hasUnknownInput);
+  if (input !== null && typeof input === "object") {
+    return Object.values(input).some(hasUnknownInput);
+  }
+  return false;
+}
+
+/** True when a mocked input travelled as a secret, at its top level or anywhere inside. */
+export function hasSecretInput(input: unknown): boolean {
+  if (unwrapSecret(input).secret) return true;
+  if (Array.isArray(input)) return input.some(hasSecretInput);
+  if (input !== null && typeof input === "object") {
+    return Object.values(input).some(hasSecretInput);
+  }
+  return false;
 }
 
 /** Resolves an Output in a test (mocks make every value known). */
@@ -112,6 +138,17 @@ export function unwrapSecret(input: unknown): { secret: boolean; value: unknown 
     return { secret: true, value: (input as Record<string, unknown>).value };
   }
   return { secret: false, value: input };
+}
+
+/** The inputs of the one resource of `type` registered as `name`. */
+export function inputsOf(
+  seen: SeenResource[],
+  type: string,
+  name: string,
+): Record<string, unknown> {
+  const found = seen.filter((r) => r.type === type && r.name === name);
+  expect(found).toHaveLength(1);
+  return found[0].inputs;
 }
 
 /** Resources of the mock engine registered under a name. */

@@ -7,6 +7,7 @@ import {
   FAKE_DIGEST,
   childRecorder,
   expectRejectedBeforeRegistration,
+  inputsOf,
   installMocks,
   settle,
   unwrapSecret,
@@ -22,9 +23,7 @@ function tmpDir(): string {
 }
 
 function dockerImageInputs(name: string): Record<string, unknown> {
-  const found = seen.filter((r) => r.type === "docker:index/image:Image" && r.name === name);
-  expect(found).toHaveLength(1);
-  return found[0].inputs;
+  return inputsOf(seen, "docker:index/image:Image", name);
 }
 
 /** Every file below `dir`, as path -> bytes. */
@@ -81,14 +80,18 @@ describe("SlimDaskImage", () => {
       platform: "linux/arm64",
     });
     expect(inputs.skipPush).toBe(false);
-    // The registry login reaches the provider as a secret (the password makes it one).
-    const registry = unwrapSecret(inputs.registry);
-    expect(registry.secret).toBe(true);
-    expect(registry.value).toEqual({
+    // Only the password is a secret; server and user stay diffable. (The wire format lifts a
+    // nested secret to the whole property, so the child's own inputs are checked.)
+    expect(unwrapSecret(inputs.registry).value).toEqual({
       server: "registry.example.com",
       username: "bot",
       password: PASSWORD,
     });
+    const login = rec.children.find((c) => c.type === "docker:index/image:Image")?.props
+      .registry as Record<string, pulumi.Output<string>>;
+    expect(await pulumi.isSecret(login.password)).toBe(true);
+    expect(await pulumi.isSecret(pulumi.output(login.server))).toBe(false);
+    expect(await pulumi.isSecret(pulumi.output(login.username))).toBe(false);
 
     // The context on disk is what docker builds, and it is the Dockerfile the output shows.
     expect(fs.readFileSync(path.join(contextDir, "Dockerfile"), "utf8")).toBe(dockerfile);
@@ -162,6 +165,50 @@ describe("SlimDaskImage", () => {
     expect(await valueOf(image.dockerfile)).toContain("4242");
   });
 
+  test("the default context lands in .slim-dask/<name> of the program's directory, passed to docker relative", async () => {
+    const program = tmpDir();
+    const before = process.cwd();
+    process.chdir(program);
+    try {
+      new SlimDaskImage("relative", { imageName: REPO });
+    } finally {
+      process.chdir(before);
+    }
+    expect(fs.existsSync(path.join(program, ".slim-dask", "relative", "Dockerfile"))).toBe(true);
+    await settle();
+    expect(dockerImageInputs("relative").build).toMatchObject({
+      context: path.join(".slim-dask", "relative"),
+      dockerfile: path.join(".slim-dask", "relative", "Dockerfile"),
+    });
+  });
+
+  test("cacheFrom reaches docker build; the image exposes its uid and gid", async () => {
+    const image = new SlimDaskImage("cached", {
+      imageName: REPO,
+      contextDir: path.join(tmpDir(), "ctx"),
+      cacheFrom: [`${REPO}:previous`],
+      user: { uid: 1500, gid: 1600 },
+    });
+    expect(await valueOf(image.user)).toBe(1500);
+    expect(await valueOf(image.group)).toBe(1600);
+    await settle();
+    const build = dockerImageInputs("cached").build as Record<string, unknown>;
+    expect(build.cacheFrom).toEqual({ images: [`${REPO}:previous`] });
+  });
+
+  test("a contextDir slim-dask did not write is refused before registration, and nothing in it is lost", async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    fs.writeFileSync(path.join(dir, "important.txt"), "keep me\n");
+    await expectRejectedBeforeRegistration(
+      seen,
+      () => new SlimDaskImage("bad", { imageName: REPO, contextDir: dir }),
+      "contextDir",
+    );
+    expect(fs.readdirSync(dir).sort()).toEqual(["Dockerfile", "important.txt"]);
+    expect(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8")).toBe("FROM scratch\n");
+  });
+
   test.each([
     [{ imageName: "Not A Repo" }, "imageName"],
     [{ imageName: `${REPO}:tag` }, "imageName"],
@@ -173,6 +220,7 @@ describe("SlimDaskImage", () => {
       "registry.server",
     ],
     [{}, "imageName"],
+    [{ imageName: REPO, cacheFrom: ["not a ref!"] }, "cacheFrom[0]"],
   ])("bad input %j fails before any resource is registered", async (args, field) => {
     await expectRejectedBeforeRegistration(
       seen,

@@ -127,6 +127,7 @@ describe("writeBuildContext", () => {
     writeBuildContext(context, out);
     const first = snapshot(out);
     expect(Object.fromEntries(Object.entries(first).map(([k, v]) => [k, v[0]]))).toEqual({
+      ".slim-dask-manifest.json": 0o644,
       Dockerfile: 0o644,
       "slim-dask/install-shims.sh": 0o755,
       "slim-dask/prune.sh": 0o755,
@@ -139,28 +140,27 @@ describe("writeBuildContext", () => {
     expect(snapshot(out)).toEqual(first); // same bytes, modes and modification times
   });
 
-  test("removes stale wheels and files, and repairs a changed file and mode", () => {
+  test("removes the stale wheels it wrote, keeps the user's files, and repairs a mode", () => {
     const out = path.join(scratch, "out");
     const dir = wheelhouse(["old-1.0-py3-none-any.whl"]);
     writeBuildContext(ctx({ base: "pip", wheelhouse: dir }).context, out);
     fs.rmSync(path.join(dir, "old-1.0-py3-none-any.whl"));
     fs.writeFileSync(path.join(dir, "new-2.0-py3-none-any.whl"), "new");
-    fs.writeFileSync(path.join(out, "leftover.txt"), "stale");
-    fs.writeFileSync(path.join(out, "slim-dask/prune.sh"), "tampered");
+    fs.writeFileSync(path.join(out, "leftover.txt"), "the user's");
     fs.chmodSync(path.join(out, "Dockerfile"), 0o600);
 
     const { context } = ctx({ base: "pip", wheelhouse: dir });
     writeBuildContext(context, out);
     const after = snapshot(out);
     expect(Object.keys(after).sort()).toEqual([
+      ".slim-dask-manifest.json",
       "Dockerfile",
+      "leftover.txt",
       "slim-dask/install-shims.sh",
       "slim-dask/prune.sh",
       "wheels/new-2.0-py3-none-any.whl",
     ]);
-    expect(after["slim-dask/prune.sh"][1]).toBe(
-      fs.readFileSync(path.join(assetDir(), "prune.sh"), "utf8"),
-    );
+    expect(after["leftover.txt"][1]).toBe("the user's");
     expect(after.Dockerfile[0]).toBe(0o644);
 
     // Without the wheelhouse the whole wheels/ directory goes.
@@ -173,6 +173,8 @@ describe("writeBuildContext", () => {
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, "precious.txt"), "keep me");
     expect(() => writeBuildContext(ctx({}).context, out)).toThrow(SlimDaskError);
+    expect(() => writeBuildContext(ctx({}).context, out)).toThrow(/^contextDir: /);
+    expect(fs.readdirSync(out)).toEqual(["precious.txt"]);
     expect(fs.readFileSync(path.join(out, "precious.txt"), "utf8")).toBe("keep me");
   });
 });

@@ -1,5 +1,6 @@
 import { chartPods } from "../../../components/cluster/pods";
-import { chartFullname, daskChartValues } from "../../../components/cluster/values";
+import { chartFullname } from "../../../components/cluster/addresses";
+import { daskChartValues } from "../../../components/cluster/values";
 import { dockerRunArgs } from "../../support/pod-to-docker";
 
 const image = `127.0.0.1:5000/slim-dask/e2e:t@sha256:${"a".repeat(64)}`;
@@ -9,6 +10,7 @@ describe("dockerRunArgs", () => {
     image,
     releaseName: "e2e",
     runAsUser: 1234,
+    runAsGroup: 1234,
     workers: { replicas: 2, cpu: "1500m", memory: "1Gi", env: { A: "b=c" } },
   });
   const pods = chartPods(values, "e2e");

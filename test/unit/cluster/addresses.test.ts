@@ -1,4 +1,8 @@
-import { chartFullname, dashboardUrl, schedulerAddress } from "../../../components/cluster/release";
+import {
+  chartFullname,
+  dashboardUrl,
+  schedulerAddress,
+} from "../../../components/cluster/addresses";
 import { dockerConfigJson, pullSecretName } from "../../../components/cluster/pull-secret";
 import { isDns1123Label } from "../../../components/cluster/k8s-names";
 import { errorOf } from "./helpers";

@@ -1,0 +1,441 @@
+import { parse } from "yaml";
+import { parseImageReference } from "../common/docker-reference";
+import { SlimDaskError, show } from "../common/errors";
+import { Field, FieldTable, Section } from "../common/fields";
+import {
+  expectBoolean,
+  expectPlainObject,
+  expectString,
+  rejectUnknownKeys,
+  requireClean,
+  requireInteger,
+  requireOneOf,
+  requirePrintable,
+  requireRegistryHost,
+  requireString,
+  validateEnvName,
+  validateHostPath,
+  validateId,
+  validateList,
+  validateMap,
+} from "../common/validate";
+import { checkValuePaths } from "./chart-model";
+import {
+  DEFAULT_CHART_REPOSITORY,
+  DEFAULT_CHART_VERSION,
+  DEFAULT_NAMESPACE,
+  DEFAULT_RUN_AS_USER,
+  DEFAULT_SERVICE_TYPE,
+  DEFAULT_TIMEOUT_SECONDS,
+  DEFAULT_WORKER_REPLICAS,
+  DEFAULT_WORKER_UPDATE_STRATEGY,
+  SCHEDULER_PORT,
+  SERVICE_TYPES,
+  WORKER_UPDATE_STRATEGIES,
+} from "./constants";
+import { requireDns1123Label, requireLabelKey, requireLabelValue } from "./k8s-names";
+import { parseCpu, parseMemory } from "./quantities";
+import { valueAt } from "./value-tree";
+
+/**
+ * The DaskCluster field tables: every arg once, with its doc, default and field-local check.
+ * `args.ts` (the Pulumi args and plain config interfaces) and the README tables are
+ * generated from them; `resolve.ts` adds the checks that involve several fields.
+ */
+
+const SEMVER_RE = /^v?[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+const string = { kind: "string" } as const;
+const number = { kind: "number" } as const;
+const boolean = { kind: "boolean" } as const;
+const strings = { kind: "strings" } as const;
+const map = { kind: "map" } as const;
+const yaml = { kind: "yaml" } as const;
+
+/**
+ * Free-form YAML/JSON text (or, from a config file, a mapping) parsed into a mapping.
+ * Duplicate keys are errors: the second would silently win.
+ */
+export function parseYamlMapping(
+  value: unknown,
+  field: string,
+  example: string,
+): Record<string, unknown> {
+  let tree = value;
+  if (typeof value === "string") {
+    try {
+      tree = parse(value, { uniqueKeys: true }) ?? {};
+    } catch (e) {
+      throw new SlimDaskError(
+        field,
+        `is not valid YAML/JSON: ${String((e as Error).message).split("\n")[0]}`,
+        `write a YAML or JSON mapping, e.g. ${example}`,
+      );
+    }
+  }
+  return expectPlainObject(tree, field, `write a YAML or JSON mapping, e.g. ${example}`);
+}
+
+function requireChartRepository(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  let url: URL | undefined;
+  try {
+    url = new URL(s);
+  } catch {
+    url = undefined;
+  }
+  // http:// is allowed: helm accepts it, and internal mirrors use it (helm verifies nothing
+  // either way without a provenance file; pass the CA file for a private https mirror).
+  if (
+    !url ||
+    !["https:", "http:", "oci:"].includes(url.protocol) ||
+    !url.hostname ||
+    /\s/.test(s)
+  ) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} is not an https://, http:// or oci:// chart repository URL`,
+      `use e.g. \`${DEFAULT_CHART_REPOSITORY}\`, \`http://charts.internal:8080\` or \`oci://registry.example.com/charts\``,
+    );
+  }
+  if (url.username || url.password) {
+    throw new SlimDaskError(
+      field,
+      "holds credentials in the URL",
+      "remove them from the URL and set `chartRepositoryUsername` and `chartRepositoryPassword` (a secret)",
+    );
+  }
+  return s;
+}
+
+function requireChartVersion(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  if (!SEMVER_RE.test(s)) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} is not an exact chart version`,
+      `use a version like \`${DEFAULT_CHART_VERSION}\``,
+    );
+  }
+  return s;
+}
+
+/** A password or token: any non-empty string. Never shown in a message. */
+function requireSecretText(value: unknown, field: string): string {
+  if (typeof value !== "string" || value.length === 0) {
+    throw new SlimDaskError(
+      field,
+      "is empty or not a string",
+      "pass the password or token as a non-empty Pulumi secret",
+    );
+  }
+  return value;
+}
+
+function requireValues(value: unknown, field: string): Record<string, unknown> {
+  const values = parseYamlMapping(value, field, "`worker: {annotations: {team: data}}`");
+  checkValuePaths(values, field);
+  const port = valueAt(values, ["scheduler", "servicePort"]);
+  if (port !== undefined && port !== SCHEDULER_PORT) {
+    throw new SlimDaskError(
+      `${field}.scheduler.servicePort`,
+      `${show(port)} would break the cluster: the scheduler listens on --port=<servicePort> while the Service always targets 8786`,
+      "drop it (slim-dask keeps 8786); expose the scheduler elsewhere with `scheduler.serviceType` or a separate Service",
+    );
+  }
+  return values;
+}
+
+const AFFINITY_KEYS = ["nodeAffinity", "podAffinity", "podAntiAffinity"];
+
+/** Pod affinity: only its top-level shape is checked here; Kubernetes validates the rest. */
+function requireAffinity(value: unknown, field: string): Record<string, unknown> {
+  const a = parseYamlMapping(value, field, "`{nodeAffinity: {...}}`");
+  rejectUnknownKeys(a, AFFINITY_KEYS, field);
+  return a;
+}
+
+function requireEnv(value: unknown, field: string): Record<string, string> {
+  return validateMap(value, field, validateEnvName, (v, f) => requireClean(v, f, /\0/));
+}
+
+/** Extra args, refusing flags the chart already passes (`reserved`: flag -> fix). */
+function extraArgs(reserved: Record<string, string>): Field {
+  return {
+    type: strings,
+    doc: "Extra `dask scheduler` / `dask worker` arguments, after the chart's own.",
+    default: "`[]`",
+    check: (value, field) =>
+      validateList(
+        value,
+        field,
+        (v, f) => {
+          const arg = requireClean(v, f, /[\0\r\n]/);
+          const flag = Object.keys(reserved).find((r) => arg === r || arg.startsWith(`${r}=`));
+          if (flag !== undefined) {
+            throw new SlimDaskError(
+              f,
+              `${show(arg)} repeats a flag the chart already passes`,
+              reserved[flag],
+            );
+          }
+          return arg;
+        },
+        '"--preload", "setup.py"',
+      ),
+  };
+}
+
+/** A Kubernetes toleration; Kubernetes validates how its fields combine. */
+export const TOLERATION_FIELDS: FieldTable = {
+  key: {
+    type: string,
+    doc: "Taint key to tolerate (empty with `Exists` tolerates every taint).",
+    check: (v, f) => {
+      const s = requireString(v, f);
+      return s === "" ? s : requireLabelKey(s, f);
+    },
+  },
+  operator: {
+    type: string,
+    doc: "`Exists` or `Equal`.",
+    default: "`Equal`",
+    check: (v, f) => requireOneOf(v, f, ["Exists", "Equal"], "a toleration operator"),
+  },
+  value: { type: string, doc: "Taint value, for `Equal`.", check: requireLabelValue },
+  effect: {
+    type: string,
+    doc: "`NoSchedule`, `PreferNoSchedule` or `NoExecute`; empty matches all.",
+    check: (v, f) =>
+      requireOneOf(v, f, ["", "NoSchedule", "PreferNoSchedule", "NoExecute"], "a taint effect"),
+  },
+  tolerationSeconds: {
+    type: number,
+    doc: "With `NoExecute`: how long the pod stays after the taint appears.",
+    check: (v, f) => requireInteger(v, f, 0),
+  },
+};
+
+/** Fields the scheduler and the workers share: resources, environment and placement. */
+function podFields(reserved: Record<string, string>): FieldTable {
+  return {
+    cpu: {
+      type: string,
+      doc: "CPU as a Kubernetes quantity (`2`, `500m`); requests = limits.",
+      default: "none",
+      check: (v, f) => {
+        parseCpu(v, f);
+        return v;
+      },
+    },
+    memory: {
+      type: string,
+      doc: "Memory (`4Gi`, `512Mi`, `4G`); requests = limits, and a worker's `--memory-limit`. Must read the same to Kubernetes and Dask (`500m` is refused).",
+      default: "none",
+      check: (v, f) => {
+        parseMemory(v, f);
+        return v;
+      },
+    },
+    env: { type: map, doc: "Extra environment variables.", default: "`{}`", check: requireEnv },
+    extraArgs: extraArgs(reserved),
+    nodeSelector: {
+      type: map,
+      doc: "Node labels the pods must match.",
+      default: "`{}`",
+      check: (v, f) => validateMap(v, f, requireLabelKey, requireLabelValue),
+    },
+    tolerations: {
+      type: { kind: "objects", name: "Toleration", fields: TOLERATION_FIELDS },
+      doc: "Taints the pods tolerate, as in the pod spec.",
+      default: "`[]`",
+    },
+    affinity: {
+      type: yaml,
+      doc: "Pod affinity as YAML or JSON text (`nodeAffinity`, `podAffinity`, `podAntiAffinity`), as in the pod spec.",
+      default: "none",
+      check: requireAffinity,
+    },
+  };
+}
+
+/** The worker pool. */
+export const WORKER_FIELDS: FieldTable = {
+  replicas: {
+    type: number,
+    doc: "Number of workers.",
+    default: `\`${DEFAULT_WORKER_REPLICAS}\``,
+    check: (v, f) => requireInteger(v, f, 0),
+  },
+  threads: {
+    type: number,
+    doc: "Threads per worker (`--nthreads`); needs `cpu` or `memory`.",
+    default: "floor(`cpu`), at least 1",
+    check: (v, f) => requireInteger(v, f, 1),
+  },
+  updateStrategy: {
+    type: string,
+    doc: "How a new image replaces the workers: `Recreate` stops the old ones first, so it needs no spare capacity; `RollingUpdate` starts new ones first and needs room for one more worker.",
+    default: `\`${DEFAULT_WORKER_UPDATE_STRATEGY}\``,
+    check: (v, f) => requireOneOf(v, f, WORKER_UPDATE_STRATEGIES, "a worker update strategy"),
+  },
+  ...podFields({
+    "--nthreads": "set `workers.threads` instead",
+    "--memory-limit": "set `workers.memory` instead",
+  }),
+};
+
+/** The scheduler. */
+export const SCHEDULER_FIELDS: FieldTable = {
+  serviceType: {
+    type: string,
+    doc: "Type of the scheduler Service: `ClusterIP`, `NodePort` or `LoadBalancer`.",
+    default: `\`${DEFAULT_SERVICE_TYPE}\``,
+    check: (v, f) => requireOneOf(v, f, SERVICE_TYPES, "a service type the chart supports"),
+  },
+  ...podFields({
+    "--port": "the Service targets 8786; the scheduler port is fixed",
+    "--dashboard-address": "the Service targets 8787; the dashboard port is fixed",
+  }),
+};
+
+/** A registry login for pulling the image. */
+export const PULL_CREDENTIALS_FIELDS: FieldTable = {
+  server: {
+    type: string,
+    doc: "Registry host, the image's (e.g. `ghcr.io`).",
+    required: true,
+    check: requireRegistryHost,
+  },
+  username: { type: string, doc: "Registry user.", required: true, check: requirePrintable },
+  password: {
+    type: string,
+    doc: "Registry password or token; stored only inside the Kubernetes Secret.",
+    required: true,
+    secret: true,
+    check: requireSecretText,
+  },
+};
+
+/** Every DaskCluster arg. */
+export const CLUSTER_FIELDS: FieldTable = {
+  image: {
+    type: string,
+    doc: "Image reference, ideally digest-pinned (`SlimDaskImage.imageRef`); a new digest rolls the pods.",
+    required: true,
+    check: (v, f) => {
+      parseImageReference(
+        expectString(
+          v,
+          f,
+          "give an image reference such as `ghcr.io/acme/dask:1.0@sha256:...`",
+          512,
+        ),
+        f,
+      );
+      return v;
+    },
+  },
+  releaseName: {
+    type: string,
+    doc: "Helm release name (DNS label, at most 53 characters).",
+    default: "the resource name (CLI: `dask`)",
+    check: (v, f) => requireDns1123Label(v, f, 53),
+  },
+  namespace: {
+    type: string,
+    doc: "Namespace of the release.",
+    default: `\`${DEFAULT_NAMESPACE}\``,
+    check: requireDns1123Label,
+  },
+  createNamespace: {
+    type: boolean,
+    doc: "Create the namespace (a plain value: it decides which resources exist).",
+    default: "`false`",
+    plain: true,
+    check: expectBoolean,
+  },
+  chartVersion: {
+    type: string,
+    doc: "Version of the dask chart.",
+    default: `\`${DEFAULT_CHART_VERSION}\` (newest published)`,
+    check: requireChartVersion,
+  },
+  chartRepository: {
+    type: string,
+    doc: "Chart repository: `https://`, `http://` (e.g. an internal mirror) or `oci://`.",
+    default: `\`${DEFAULT_CHART_REPOSITORY}\``,
+    check: requireChartRepository,
+  },
+  chartRepositoryCaFile: {
+    type: string,
+    doc: "CA bundle (a file on the machine running Pulumi) to verify the repository's TLS certificate.",
+    default: "none",
+    check: validateHostPath,
+  },
+  chartRepositoryUsername: {
+    type: string,
+    doc: "User for a chart repository that needs a login.",
+    default: "none",
+    check: requirePrintable,
+  },
+  chartRepositoryPassword: {
+    type: string,
+    doc: "Password for the chart repository.",
+    default: "none",
+    secret: true,
+    check: requireSecretText,
+  },
+  timeoutSeconds: {
+    type: number,
+    doc: "Helm timeout; the release is atomic and rolls back after it.",
+    default: `\`${DEFAULT_TIMEOUT_SECONDS}\``,
+    check: (v, f) => requireInteger(v, f, 1),
+  },
+  workers: {
+    type: { kind: "object", name: "Worker", fields: WORKER_FIELDS },
+    doc: "The worker pool.",
+    default: `\`{replicas: ${DEFAULT_WORKER_REPLICAS}}\``,
+  },
+  scheduler: {
+    type: { kind: "object", name: "Scheduler", fields: SCHEDULER_FIELDS },
+    doc: "The scheduler.",
+    default: `\`{serviceType: ${DEFAULT_SERVICE_TYPE}}\``,
+  },
+  jupyter: {
+    type: boolean,
+    doc: "Deploy the chart's Jupyter server (a separate, large image).",
+    default: "`false`",
+    check: expectBoolean,
+  },
+  imagePullCredentials: {
+    type: { kind: "object", name: "ImagePullCredentials", fields: PULL_CREDENTIALS_FIELDS },
+    doc: "A registry login: slim-dask creates a `kubernetes.io/dockerconfigjson` Secret and every pod uses it.",
+    default: "none",
+  },
+  runAsUser: {
+    type: number,
+    doc: "uid of the pods (non-root; `SlimDaskImage.user`).",
+    default: `\`${DEFAULT_RUN_AS_USER}\``,
+    check: validateId,
+  },
+  runAsGroup: {
+    type: number,
+    doc: "gid of the pods and their volumes' `fsGroup` (`SlimDaskImage.group`).",
+    default: `\`${DEFAULT_RUN_AS_USER}\``,
+    check: validateId,
+  },
+  values: {
+    type: yaml,
+    doc: "Raw chart values as YAML or JSON text, merged last; every path must exist in the chart (typos are errors).",
+    default: "none",
+    check: requireValues,
+  },
+};
+
+/** The root section, for generation. */
+export const CLUSTER_SECTION: Section = {
+  name: "DaskCluster",
+  doc: "a DaskCluster: the dask helm chart running a (slim) image",
+  fields: CLUSTER_FIELDS,
+};
