@@ -5,9 +5,10 @@
  * ports, Service ports, placement and worker strategy of the published templates.
  */
 import { parseAllDocuments } from "yaml";
-import type { DaskClusterConfig } from "../../components/cluster/config-types";
+import type { DaskClusterConfig } from "../../components/cluster/args";
 import { chartPods } from "../../components/cluster/pods";
-import { DEFAULT_CHART_VERSION, chartFullname } from "../../components/cluster/values";
+import { chartFullname } from "../../components/cluster/addresses";
+import { DEFAULT_CHART_VERSION } from "../../components/cluster/constants";
 import * as path from "node:path";
 import * as fs from "node:fs";
 import { parse } from "yaml";

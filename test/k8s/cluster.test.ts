@@ -7,10 +7,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { DaskClusterConfig } from "../../components/cluster/config-types";
+import type { DaskClusterConfig } from "../../components/cluster/args";
 import { chartPods } from "../../components/cluster/pods";
 import { pullSecretName } from "../../components/cluster/pull-secret";
-import { chartFullname, dashboardUrl, schedulerAddress } from "../../components/cluster/values";
+import { chartFullname, dashboardUrl, schedulerAddress } from "../../components/cluster/addresses";
 import { docker, requireDocker, requireImage } from "../support/docker";
 import { BASE_IMAGES, DASK_VERSION, repoRoot } from "../support/environment";
 import { waitFor } from "../support/exec";
@@ -283,7 +283,6 @@ test(
         path.join(WORK_DIR, "b"),
       ),
     );
-    imageB = b;
     expect(b.tag).not.toBe(imageA.tag);
     expect(b.digest).not.toBe(imageA.digest);
 
@@ -307,6 +306,8 @@ test(
     // Old workers stop before new ones start (the chart renders only `strategy.type`, so
     // maxSurge cannot be set through values).
     expect(release.values.worker).toMatchObject({ strategy: { type: "Recreate" } });
+    // From here on the release runs B (later tests use whichever image is live).
+    imageB = b;
     const pods = await waitFor(
       "only new-digest pods",
       2 * MINUTE,

@@ -28,15 +28,14 @@ export interface ClusterImage {
 export const IMAGE_UID = 1000;
 
 /**
- * The pip preset with the 2019 article's package set (dask, distributed, bokeh, numpy,
- * pandas): enough for array and dataframe work and the dashboard, and quicker to build than
- * `dask[complete]`. `env` changes the recipe (and so the tag and digest).
+ * The pip preset with `dask[complete]` (as the e2e suite): dask.dataframe needs pyarrow, and
+ * the dashboard needs bokeh. `env` changes the recipe (and so the tag and digest).
  */
 export function clusterImageConfig(
   imageName: string,
   env: Record<string, string> = {},
 ): Record<string, unknown> {
-  const config = slimImageConfig({ set: "article", imageName, uid: IMAGE_UID });
+  const config = slimImageConfig({ set: "complete", imageName, uid: IMAGE_UID });
   return Object.keys(env).length > 0 ? { ...config, env } : config;
 }
 

@@ -1,10 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import type { DaskClusterConfig } from "../../../components/cluster/config-types";
+import type { DaskClusterConfig } from "../../../components/cluster/args";
 import { dockerConfigJson, pullSecretName } from "../../../components/cluster/pull-secret";
 import { resolveClusterConfig } from "../../../components/cluster/resolve";
-import { ChartValues } from "../../../components/cluster/values";
+import type { ChartValues } from "../../../components/cluster/addresses";
 import { repoRoot } from "../../support/environment";
 import { ExecResult } from "../../support/exec";
 import { slimDaskCli } from "../../support/slim-build";
