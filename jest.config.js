@@ -1,4 +1,7 @@
-/** Two projects: fast unit suites (npm test) and the Docker end-to-end suite (npm run test:e2e). */
+/**
+ * Three projects: fast unit suites (npm test), the Docker end-to-end suite (npm run test:e2e)
+ * and the suite on the CI Kubernetes cluster (npm run test:k8s, after test/k8s/up.sh).
+ */
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -10,5 +13,6 @@ module.exports = {
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { ...common, displayName: "e2e", testMatch: ["<rootDir>/test/e2e/**/*.test.ts"] },
+    { ...common, displayName: "k8s", testMatch: ["<rootDir>/test/k8s/**/*.test.ts"] },
   ],
 };

@@ -1,13 +1,13 @@
 // Sums jest's JSON results and the exit codes of the non-jest steps into the one line CI reads.
 // A step that failed without producing test results (type-check, lint, build, bench,
-// provisioning) counts as one failure, so a red step can never hide behind green tests.
+// provisioning, the k8s cluster build, bring-up, teardown and leftover check) counts as one failure, so a red step can never hide behind green tests.
 const fs = require("fs");
 const path = require("path");
 
 const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
-const suites = { unit: "unit.json", e2e: "e2e.json" };
+const suites = { unit: "unit.json", e2e: "e2e.json", k8s: "k8s.json" };
 
 for (const [name, file] of Object.entries(suites)) {
   const exitFile = path.join(dir, `${name}.exit`);
@@ -30,7 +30,7 @@ for (const [name, file] of Object.entries(suites)) {
     failed += 1;
   }
 }
-for (const step of ["bench"]) {
+for (const step of ["bench", "k8s-build", "k8s-up", "k8s-down", "k8s-clean"]) {
   const exitFile = path.join(dir, `${step}.exit`);
   if (fs.existsSync(exitFile) && !fs.readFileSync(exitFile, "utf8").trim().endsWith(" 0")) {
     console.log(`${step}: failed`);

@@ -1,0 +1,508 @@
+/**
+ * DaskCluster on a real Kubernetes (the single-node CI cluster of test/k8s/up.sh): the pip
+ * preset image built from `slim-dask context`, pushed to the cluster's htpasswd registry,
+ * pulled by the node with the pull Secret slim-dask builds, installed with the values of
+ * `slim-dask values` through `helm upgrade --install --atomic --wait`. Tests run in order
+ * and share the release. Nothing is skipped: no cluster or engine is a failure.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { DaskClusterConfig } from "../../components/cluster/args";
+import { chartPods } from "../../components/cluster/pods";
+import { pullSecretName } from "../../components/cluster/pull-secret";
+import { chartFullname, dashboardUrl, schedulerAddress } from "../../components/cluster/addresses";
+import { docker, requireDocker, requireImage } from "../support/docker";
+import { BASE_IMAGES, DASK_VERSION, repoRoot } from "../support/environment";
+import { waitFor } from "../support/exec";
+import { clusterRegistry, getJson, helm, kubectl, registryLogin } from "./support/cluster-env";
+import {
+  buildForCluster,
+  clusterImageConfig,
+  ClusterImage,
+  IMAGE_UID,
+  pushToCluster,
+} from "./support/images";
+import {
+  ClientSpec,
+  componentPods,
+  deletePod,
+  finishClientPod,
+  isReady,
+  lastJson,
+  Pod,
+  podLogs,
+  publishClientScripts,
+  runClientPod,
+  startClientPod,
+} from "./support/pods";
+import { applyPullSecret, installRelease, valuesFromCli } from "./support/release";
+import { cpuMillis, nodeCpu } from "./support/capacity";
+
+const MINUTE = 60_000;
+const WORK_DIR = path.join(repoRoot(), "build", "k8s");
+const NAMESPACE = "slim-dask-ci";
+const RELEASE = "k8s";
+const WORKERS = 2;
+// One full CPU per worker: the two workers take the node's 2 CPUs, so a rollout has no room
+// for a surge worker. The scheduler sets memory only (no CPU request).
+const WORKER_CPU = "1";
+const WORKER_MEMORY = "1Gi";
+const ONE_GI = 1024 ** 3;
+
+const started = Date.now();
+const timings: Record<string, number> = {};
+let registry: string;
+let imageA: ClusterImage;
+let imageB: ClusterImage | undefined;
+let privateRef: string;
+let pullSecret: string;
+
+async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await body();
+  } finally {
+    timings[step] = (Date.now() - t0) / 1000;
+  }
+}
+
+function clusterConfig(
+  image: string,
+  overrides: Partial<DaskClusterConfig> = {},
+): DaskClusterConfig {
+  return {
+    image,
+    releaseName: RELEASE,
+    namespace: NAMESPACE,
+    jupyter: false,
+    runAsUser: IMAGE_UID,
+    timeoutSeconds: 300,
+    workers: { replicas: WORKERS, cpu: WORKER_CPU, memory: WORKER_MEMORY },
+    scheduler: { memory: "1Gi" },
+    imagePullCredentials: { server: registry, username: registryLogin().username },
+    ...overrides,
+  };
+}
+
+const address = () => schedulerAddress(RELEASE, NAMESPACE);
+
+function client(name: string, image: string, script: string, args: string[]): ClientSpec {
+  return { name, namespace: NAMESPACE, image, pullSecret, script, args };
+}
+
+async function install(label: string, config: DaskClusterConfig) {
+  const release = await valuesFromCli(config, WORK_DIR, label);
+  return { release, result: await installRelease(release, { allowFailure: true }) };
+}
+
+/** Every pod of the release, with the image digest each container runs. */
+async function releasePods(): Promise<Pod[]> {
+  return [
+    ...(await componentPods(NAMESPACE, RELEASE, "scheduler")),
+    ...(await componentPods(NAMESPACE, RELEASE, "worker")),
+  ];
+}
+
+const runsDigest = (pod: Pod, digest: string) =>
+  (pod.status.containerStatuses ?? []).every((c) => c.imageID.endsWith(digest));
+
+beforeAll(async () => {
+  await requireDocker();
+  await requireImage(BASE_IMAGES.slim);
+  registry = clusterRegistry();
+  // The cluster answers (fails with the command that starts it otherwise).
+  await kubectl(["get", "--raw", "/readyz"]);
+  fs.rmSync(WORK_DIR, { recursive: true, force: true });
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  await kubectl(["create", "namespace", NAMESPACE], { allowFailure: true });
+  await publishClientScripts(NAMESPACE);
+  imageA = await timed("buildAndPushA", () =>
+    buildForCluster(clusterImageConfig(`${registry}/slim-dask/k8s`), path.join(WORK_DIR, "a")),
+  );
+  // The same image under a repository no pod has pulled yet, for the wrong-login test.
+  privateRef = `${registry}/slim-dask/k8s-private:${imageA.tag}`;
+  await docker(["tag", imageA.reference, privateRef]);
+  const privateDigest = await pushToCluster(privateRef);
+  expect(privateDigest).toBe(imageA.digest);
+  pullSecret = await applyPullSecret(clusterConfig(imageA.pinned), registryLogin().password);
+  expect(pullSecret).toBe(pullSecretName(RELEASE));
+}, 30 * MINUTE);
+
+afterAll(async () => {
+  await kubectl(
+    [
+      "-n",
+      NAMESPACE,
+      "delete",
+      "pods",
+      "-l",
+      "app=slim-dask-client",
+      "--grace-period=0",
+      "--force",
+    ],
+    {
+      allowFailure: true,
+    },
+  ).catch(() => undefined);
+  for (const r of [RELEASE, "badlogin"]) {
+    await helm(["uninstall", r, "--namespace", NAMESPACE, "--wait", "--timeout", "120s"], {
+      allowFailure: true,
+    }).catch(() => undefined);
+  }
+  await kubectl(["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s"], {
+    allowFailure: true,
+  }).catch(() => undefined);
+  const wall = (Date.now() - started) / 1000;
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  fs.writeFileSync(path.join(WORK_DIR, "report.json"), JSON.stringify({ wall, timings }, null, 2));
+  console.log(`k8s suite wall time ${wall.toFixed(0)}s; steps: ${JSON.stringify(timings)}`);
+}, 5 * MINUTE);
+
+test(
+  "1. the release installs; scheduler and workers are Ready, non-root under runAsNonRoot, tini as PID 1",
+  async () => {
+    const { release, result } = await timed("install", () =>
+      install("install", clusterConfig(imageA.pinned)),
+    );
+    expect({ code: result.code, stderr: result.stderr }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
+    const pods = await releasePods();
+    expect(pods).toHaveLength(1 + WORKERS);
+    const expected = chartPods(release.values, RELEASE);
+    const fullname = chartFullname(RELEASE);
+    for (const pod of pods) {
+      const component = pod.metadata.labels?.component as "scheduler" | "worker";
+      expect(isReady(pod)).toBe(true);
+      expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: IMAGE_UID });
+      expect(pod.spec.imagePullSecrets).toEqual([{ name: pullSecret }]);
+      const [container] = pod.spec.containers;
+      expect(container.name).toBe(`${fullname}-${component}`);
+      expect(container.image).toBe(imageA.pinned);
+      expect(container.args).toEqual(expected[component].args);
+      expect(runsDigest(pod, imageA.digest)).toBe(true);
+      const { stdout } = await kubectl([
+        "-n",
+        NAMESPACE,
+        "exec",
+        pod.metadata.name,
+        "--",
+        "python",
+        "-c",
+        "import os; print(os.getuid(), os.getgid()); print(open('/proc/1/cmdline').read().split('\\0')[0])",
+      ]);
+      const [ids, pid1] = stdout.trim().split("\n");
+      expect(ids).toBe(`${IMAGE_UID} ${IMAGE_UID}`);
+      expect(path.basename(pid1)).toBe("tini");
+    }
+  },
+  10 * MINUTE,
+);
+
+test(
+  "2. a client pod reaches schedulerAddress through CoreDNS and does array and dataframe work with the image's versions",
+  async () => {
+    // Small enough that the sum of squares (3.3e14) survives JSON's doubles exactly.
+    const length = 100_000;
+    const modulus = 7;
+    const out = await timed("client work", () =>
+      runClientPod<{
+        workers: string[];
+        arraySum: number;
+        arraySquareSum: number;
+        groupSums: Record<string, number>;
+        python: string;
+        dask: string;
+        distributed: string;
+      }>(client("work", imageA.pinned, "work.py", [address(), String(length), String(modulus)])),
+    );
+    const n = BigInt(length);
+    expect(out.workers).toHaveLength(WORKERS);
+    expect(out.arraySum).toBe(Number((n * (n - 1n)) / 2n));
+    expect(BigInt(out.arraySquareSum)).toBe(((n - 1n) * n * (2n * n - 1n)) / 6n);
+    const groups: Record<string, number> = {};
+    for (let i = 0; i < length; i++)
+      groups[String(i % modulus)] = (groups[String(i % modulus)] ?? 0) + i;
+    expect(out.groupSums).toEqual(groups);
+    // get_versions(check=True) in the client made any client/scheduler/worker mismatch fatal;
+    // these are the versions the recipe pinned.
+    expect(out.dask).toBe(DASK_VERSION);
+    expect(out.distributed).toBe(DASK_VERSION);
+    expect(out.python).toMatch(/^3\.11\./);
+  },
+  10 * MINUTE,
+);
+
+test(
+  "3. the dashboard answers through the scheduler Service on dashboardUrl, for /status and every script",
+  async () => {
+    const url = dashboardUrl(RELEASE, NAMESPACE);
+    expect(url).toBe(
+      `http://${chartFullname(RELEASE)}-scheduler.${NAMESPACE}.svc.cluster.local:80`,
+    );
+    const out = await timed("dashboard", () =>
+      runClientPod<{ status: number; scripts: Record<string, { status: number; bytes: number }> }>(
+        client("dashboard", imageA.pinned, "dashboard.py", [url]),
+      ),
+    );
+    expect(out.status).toBe(200);
+    const scripts = Object.entries(out.scripts);
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(scripts.some(([src]) => /bokeh.*\.min\.js/.test(src))).toBe(true);
+    for (const [src, r] of scripts) {
+      expect({ src, status: r.status }).toEqual({ src, status: 200 });
+      expect(r.bytes).toBeGreaterThan(0);
+    }
+  },
+  10 * MINUTE,
+);
+
+test(
+  "4. --nthreads and --memory-limit as the scheduler sees them match the workers' cpu and memory",
+  async () => {
+    const out = await timed("worker info", () =>
+      runClientPod<{ workers: { nthreads: number; memory_limit: number }[] }>(
+        client("info", imageA.pinned, "worker_info.py", [address(), String(WORKERS)]),
+      ),
+    );
+    expect(out.workers).toHaveLength(WORKERS);
+    for (const w of out.workers) {
+      expect(w.nthreads).toBe(Number(WORKER_CPU));
+      expect(w.memory_limit).toBe(ONE_GI);
+    }
+  },
+  10 * MINUTE,
+);
+
+test(
+  "5. a changed recipe gives a new digest; helm upgrade rolls every pod onto it on a node with no spare CPU",
+  async () => {
+    const b = await timed("buildAndPushB", () =>
+      buildForCluster(
+        clusterImageConfig(`${registry}/slim-dask/k8s`, { SLIM_DASK_ROLLOUT: "b" }),
+        path.join(WORK_DIR, "b"),
+      ),
+    );
+    expect(b.tag).not.toBe(imageA.tag);
+    expect(b.digest).not.toBe(imageA.digest);
+
+    // No room for one more worker: the default RollingUpdate (maxSurge 25% of 2 workers = 1
+    // pod) would need a whole CPU more than the node has left.
+    const cpu = await nodeCpu();
+    const spare = cpu.allocatable - cpu.requested;
+    const workerMillis = cpuMillis(WORKER_CPU);
+    expect(spare).toBeLessThan(workerMillis);
+    expect(Math.ceil(0.25 * WORKERS) * workerMillis).toBeGreaterThan(spare);
+
+    const { release, result } = await timed("upgrade", () =>
+      install("upgrade-b", clusterConfig(b.pinned)),
+    );
+    // Without DaskCluster's default worker strategy the surge worker stays Pending and helm
+    // rolls back after the timeout: helm's message says so.
+    expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr }).toEqual({
+      code: 0,
+      stderr: "",
+    });
+    // Old workers stop before new ones start (the chart renders only `strategy.type`, so
+    // maxSurge cannot be set through values).
+    expect(release.values.worker).toMatchObject({ strategy: { type: "Recreate" } });
+    // From here on the release runs B (later tests use whichever image is live).
+    imageB = b;
+    const pods = await waitFor(
+      "only new-digest pods",
+      2 * MINUTE,
+      async () => {
+        const all = await releasePods();
+        return all.length === 1 + WORKERS && all.every((p) => runsDigest(p, b.digest) && isReady(p))
+          ? all
+          : undefined;
+      },
+      1000,
+    );
+    expect(pods.filter((p) => runsDigest(p, imageA.digest))).toEqual([]);
+    const out = await runClientPod<{ sum: number; workers: number }>(
+      client("after-upgrade", b.pinned, "quick_work.py", [address(), String(WORKERS)]),
+    );
+    expect(out).toEqual({ sum: 499_999_500_000, workers: WORKERS });
+  },
+  30 * MINUTE,
+);
+
+test(
+  "6. an upgrade to an image that does not exist fails, the release rolls back, the old pods keep serving",
+  async () => {
+    const current = imageB ?? imageA;
+    const missing = `${registry}/slim-dask/k8s:missing@sha256:${"0".repeat(64)}`;
+    const before = await helm(["history", RELEASE, "--namespace", NAMESPACE, "-o", "json"]);
+    const revisions = JSON.parse(before.stdout) as { revision: number; status: string }[];
+    const upgrade = timed("failed upgrade", () =>
+      install("missing", clusterConfig(missing, { timeoutSeconds: 90 })),
+    );
+    // While helm waits, the new pods cannot pull, and the old scheduler still answers clients.
+    await waitFor(
+      "a pod failing to pull the missing image",
+      2 * MINUTE,
+      async () => {
+        const pods = await releasePods();
+        return pods.some((p) =>
+          (p.status.containerStatuses ?? []).some((c) =>
+            ["ErrImagePull", "ImagePullBackOff"].includes(c.state.waiting?.reason ?? ""),
+          ),
+        )
+          ? true
+          : undefined;
+      },
+      1000,
+    );
+    const schedulers = await componentPods(NAMESPACE, RELEASE, "scheduler");
+    expect(schedulers.filter((p) => isReady(p) && runsDigest(p, current.digest))).toHaveLength(1);
+    const during = await runClientPod<{ workers: unknown[] }>(
+      client("during-upgrade", current.pinned, "worker_info.py", [address(), "0"]),
+    );
+    expect(Array.isArray(during.workers)).toBe(true);
+    const { result } = await upgrade;
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/roll(ed)? back|rollback/i);
+
+    const history = JSON.parse(
+      (await helm(["history", RELEASE, "--namespace", NAMESPACE, "-o", "json"])).stdout,
+    ) as { revision: number; status: string; description: string }[];
+    const last = history[history.length - 1];
+    expect(last.status).toBe("deployed");
+    expect(last.description).toMatch(
+      new RegExp(`Rollback to ${revisions[revisions.length - 1].revision}`),
+    );
+    await waitFor(
+      "the old pods back, all Ready",
+      3 * MINUTE,
+      async () => {
+        const all = await releasePods();
+        return all.length === 1 + WORKERS &&
+          all.every((p) => runsDigest(p, current.digest) && isReady(p))
+          ? all
+          : undefined;
+      },
+      1000,
+    );
+    const after = await runClientPod<{ sum: number; workers: number }>(
+      client("after-rollback", current.pinned, "quick_work.py", [address(), String(WORKERS)]),
+    );
+    expect(after).toEqual({ sum: 499_999_500_000, workers: WORKERS });
+  },
+  15 * MINUTE,
+);
+
+test(
+  "7. a worker deleted mid-computation and a restarted scheduler: the result is right, the workers reconnect",
+  async () => {
+    const image = (imageB ?? imageA).pinned;
+    const count = 40;
+    const spec = client("slow", image, "slow_work.py", [address(), String(count), "1"]);
+    await startClientPod(spec);
+    await waitFor(
+      "the slow computation to start",
+      3 * MINUTE,
+      async () => ((await podLogs(NAMESPACE, "slow")).includes("STARTED") ? true : undefined),
+      1000,
+    );
+    const [victim] = await componentPods(NAMESPACE, RELEASE, "worker");
+    await timed("worker loss", async () => {
+      await deletePod(NAMESPACE, victim.metadata.name);
+      const logs = await finishClientPod(spec, 5 * MINUTE);
+      const out = lastJson<{ sum: number }>(logs);
+      expect(out.sum).toBe(Array.from({ length: count }, (_, i) => i * i).reduce((a, b) => a + b));
+    });
+
+    const [scheduler] = await componentPods(NAMESPACE, RELEASE, "scheduler");
+    await timed("scheduler restart", async () => {
+      await deletePod(NAMESPACE, scheduler.metadata.name);
+      await kubectl(
+        [
+          "-n",
+          NAMESPACE,
+          "rollout",
+          "status",
+          `deploy/${chartFullname(RELEASE)}-scheduler`,
+          "--timeout=180s",
+        ],
+        { timeoutMs: 4 * MINUTE },
+      );
+      const waited = await runClientPod<{ workers: string[] }>(
+        client("reconnect", image, "wait_workers.py", [address(), String(WORKERS), "240"]),
+        6 * MINUTE,
+      );
+      expect(waited.workers).toHaveLength(WORKERS);
+      const out = await runClientPod<{ arraySum: number; workers: string[] }>(
+        client("work-after-restart", image, "work.py", [address(), "100000", "3"]),
+      );
+      expect(out.arraySum).toBe((100000 * 99999) / 2);
+      expect(out.workers).toHaveLength(WORKERS);
+    });
+    const pods = await releasePods();
+    expect(pods.map((p) => p.metadata.name)).not.toContain(victim.metadata.name);
+    expect(pods.map((p) => p.metadata.name)).not.toContain(scheduler.metadata.name);
+  },
+  20 * MINUTE,
+);
+
+test(
+  "8. a wrong registry login in the pull Secret gives ImagePullBackOff, not a running pod",
+  async () => {
+    const releaseName = "badlogin";
+    const config = clusterConfig(`${privateRef}@${imageA.digest}`, {
+      releaseName,
+      timeoutSeconds: 60,
+      // No CPU request: the node's CPUs belong to the first release, and a Pending pod
+      // would prove nothing about the login.
+      workers: { replicas: 1 },
+      scheduler: {},
+    });
+    const secret = await applyPullSecret(config, `${registryLogin().password}-wrong`);
+    expect(secret).toBe(pullSecretName(releaseName));
+    const installing = timed("bad login", () => install("badlogin", config));
+    const reasons = await waitFor(
+      "ImagePullBackOff on the badlogin pods",
+      2 * MINUTE,
+      async () => {
+        const pods = await getJson<{ items: Pod[] }>([
+          "-n",
+          NAMESPACE,
+          "pods",
+          "-l",
+          `release=${releaseName}`,
+        ]);
+        const waiting = pods.items.flatMap((p) =>
+          (p.status.containerStatuses ?? []).map(
+            (c) => c.state.waiting?.reason ?? (c.state.running ? "Running" : ""),
+          ),
+        );
+        return waiting.includes("ImagePullBackOff") ? { pods: pods.items, waiting } : undefined;
+      },
+      1000,
+    );
+    expect(reasons.waiting).not.toContain("Running");
+    const events = await kubectl([
+      "-n",
+      NAMESPACE,
+      "get",
+      "events",
+      "--field-selector",
+      `involvedObject.name=${reasons.pods[0].metadata.name}`,
+      "-o",
+      "jsonpath={.items[*].message}",
+    ]);
+    expect(events.stdout).toMatch(/401 Unauthorized|unauthorized/i);
+    const { result } = await installing;
+    expect(result.code).not.toBe(0);
+    const left = await getJson<{ items: Pod[] }>([
+      "-n",
+      NAMESPACE,
+      "pods",
+      "-l",
+      `release=${releaseName}`,
+    ]);
+    expect(left.items.filter((p) => p.status.phase === "Running")).toEqual([]);
+  },
+  10 * MINUTE,
+);
