@@ -7,7 +7,13 @@ const path = require("path");
 const dir = process.argv[2];
 let passed = 0;
 let failed = 0;
-const suites = { unit: "unit.json", e2e: "e2e.json", k8s: "k8s.json" };
+const suites = {
+  unit: "unit.json",
+  "e2e-complete": "e2e-complete.json",
+  "e2e-article-arrow": "e2e-article-arrow.json",
+  "e2e-article": "e2e-article.json",
+  k8s: "k8s.json",
+};
 
 for (const [name, file] of Object.entries(suites)) {
   const exitFile = path.join(dir, `${name}.exit`);

@@ -158,6 +158,7 @@ describe("in a directory slim-dask wrote", () => {
       "Dockerfile",
       "slim-dask/install-shims.sh",
       "slim-dask/prune.sh",
+      "slim-dask/strip.sh",
     ]);
     expect(manifest.files.Dockerfile).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
     expect(manifest.temporary).toEqual([]);
