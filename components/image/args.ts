@@ -188,6 +188,31 @@ export interface OptimizationsArgs {
    */
   installerTools?: pulumi.Input<boolean>;
   /**
+   * Delete type stubs (`*.pyi`) and TypeScript declarations (`*.d.ts`); only type checkers and Bokeh's extension compiler read them.
+   * Default: `true` (`false` for seed).
+   */
+  typeDeclarations?: pulumi.Input<boolean>;
+  /**
+   * Delete build-time tooling inside runtime packages: `numpy.distutils`, `bokeh.sphinxext`.
+   * Default: `true` (`false` for seed).
+   */
+  buildTools?: pulumi.Input<boolean>;
+  /**
+   * Delete pyarrow's Flight RPC framework, which dask never imports and nothing else links (`import pyarrow.flight` then fails).
+   * Default: `true` (`false` for seed).
+   */
+  pyarrowFlight?: pulumi.Input<boolean>;
+  /**
+   * Replace byte-identical copies of one shared library (`libx.so`, `libx.so.N`, wheels cannot hold symlinks) with symlinks.
+   * Default: `true` (`false` for seed).
+   */
+  libraryCopies?: pulumi.Input<boolean>;
+  /**
+   * Compile bytecode without column tables (`-X no_debug_ranges`): smaller `.pyc`, tracebacks lose only the `^^^^` markers. Needs `bytecode: compile`.
+   * Default: `true` when `bytecode` is `compile` (not seed).
+   */
+  compactBytecode?: pulumi.Input<boolean>;
+  /**
    * Strip shared objects in the build stage (the tool never reaches the image), keeping any library that no longer loads; needs `smallBase`.
    * Default: `true` (micromamba, pip).
    */
@@ -269,6 +294,11 @@ export interface OptimizationsConfig {
   tests?: boolean;
   cythonSources?: boolean;
   installerTools?: boolean;
+  typeDeclarations?: boolean;
+  buildTools?: boolean;
+  pyarrowFlight?: boolean;
+  libraryCopies?: boolean;
+  compactBytecode?: boolean;
   strip?: boolean;
   smallBase?: boolean;
   tini?: boolean;

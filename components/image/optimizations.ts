@@ -150,6 +150,62 @@ export const TECHNIQUES: Readonly<Record<Name, Technique>> = {
     default: on,
   },
   /**
+   * `typeDeclarations`: delete type stubs (`*.pyi`) and TypeScript declarations (`*.d.ts`,
+   * 4 MB in Bokeh, read only by its extension compiler, which needs Node.js) from
+   * site-packages: only type checkers and editors read them. Default true (false for seed).
+   */
+  typeDeclarations: {
+    doc: "Delete type stubs (`*.pyi`) and TypeScript declarations (`*.d.ts`); only type checkers and Bokeh's extension compiler read them.",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `buildTools`: delete build-time tooling shipped inside runtime packages:
+   * `numpy.distutils` (deprecated; gone from numpy on Python 3.12+) and `bokeh.sphinxext`
+   * (a Sphinx extension for building docs). Default true (false for seed).
+   */
+  buildTools: {
+    doc: "Delete build-time tooling inside runtime packages: `numpy.distutils`, `bokeh.sphinxext`.",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `pyarrowFlight`: delete pyarrow's Flight RPC framework (`pyarrow.flight`, its Cython
+   * module and `libarrow_flight`, 25 MB of wheel), which dask never imports and nothing else
+   * in pyarrow links; conda-forge ships it as a separate package too. `import pyarrow.flight`
+   * then fails. (Substrait stays: `libarrow_python` links it.) Default true (false for seed).
+   */
+  pyarrowFlight: {
+    doc: "Delete pyarrow's Flight RPC framework, which dask never imports and nothing else links (`import pyarrow.flight` then fails).",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `libraryCopies`: wheels cannot hold symlinks, so a library's `libx.so`, `libx.so.N` and
+   * `libx.so.N.M` arrive as identical copies (pyarrow's: 3.3 MB); put the symlinks back.
+   * Default true (false for seed).
+   */
+  libraryCopies: {
+    doc: "Replace byte-identical copies of one shared library (`libx.so`, `libx.so.N`, wheels cannot hold symlinks) with symlinks.",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `compactBytecode`: compile bytecode with `-X no_debug_ranges` (Python 3.11+): no column
+   * tables, so smaller `.pyc` files; tracebacks keep file and line but lose the `^^^^`
+   * markers. Only with `bytecode: "compile"`; default true there (false for seed).
+   */
+  compactBytecode: {
+    doc: "Compile bytecode without column tables (`-X no_debug_ranges`): smaller `.pyc`, tracebacks lose only the `^^^^` markers. Needs `bytecode: compile`.",
+    defaultText: "`true` when `bytecode` is `compile` (not seed)",
+    presets: ALL,
+    default: (base, bytecode) => notSeed(base) && bytecode === "compile",
+  },
+  /**
    * `strip`: `strip --strip-unneeded` the prefix's shared objects (debug symbols and
    * unneeded symbol tables). The strip tool (binutils) is installed in the build stage only,
    * so it needs a multi-stage build (`smallBase`). Default true for micromamba and pip.
@@ -234,6 +290,13 @@ export function resolveOptimizations(
       `${field}.noBytecode`,
       `${show(out.noBytecode)} contradicts bytecode ${show(bytecode)}`,
       'remove `noBytecode` and choose with `bytecode` alone ("delete" removes bytecode)',
+    );
+  }
+  if (out.compactBytecode && bytecode !== "compile") {
+    throw new SlimDaskError(
+      `${field}.compactBytecode`,
+      `true needs bytecode "compile" (it changes how slim-dask compiles), got ${show(bytecode)}`,
+      'remove `compactBytecode`, or set bytecode: "compile"',
     );
   }
   return out;

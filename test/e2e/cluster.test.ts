@@ -463,6 +463,53 @@ test(
   6 * MINUTE,
 );
 
+test(
+  "9b. every shared object left in the prefix finds its libraries; pyarrow keeps what dask uses and lost Flight",
+  async () => {
+    // ldd prints "not found" for a dependency that pruning or a symlinked copy broke.
+    const { stdout } = await docker([
+      "run",
+      "--rm",
+      "--entrypoint",
+      "sh",
+      pinned,
+      "-c",
+      `find /opt/venv \\( -name '*.so' -o -name '*.so.*' \\) \\( -type f -o -type l \\) |
+       while IFS= read -r f; do
+         echo "checked $f"
+         ldd "$f" 2>&1 | grep 'not found' | sed "s|^|broken $f: |"
+       done`,
+    ]);
+    const lines = stdout.trim().split("\n");
+    const checked = lines.filter((l) => l.startsWith("checked "));
+    console.log(`ldd checked ${checked.length} shared objects`);
+    expect(checked.length).toBeGreaterThan(50);
+    expect(lines.filter((l) => l.startsWith("broken "))).toEqual([]);
+    if (!DATAFRAMES) return;
+    const probe = await docker([
+      "run",
+      "--rm",
+      pinned,
+      "python",
+      "-c",
+      [
+        "import importlib, json",
+        "kept = ['pyarrow.parquet', 'pyarrow.dataset', 'pyarrow.compute', 'pyarrow.fs', 'pyarrow.csv', 'pyarrow.json', 'pyarrow.substrait']",
+        "for m in kept: importlib.import_module(m)",
+        "gone = {}",
+        "for m in ['pyarrow.flight']:",
+        "    try: importlib.import_module(m); gone[m] = 'imported'",
+        "    except ImportError as e: gone[m] = type(e).__name__",
+        "print(json.dumps(gone))",
+      ].join("\n"),
+    ]);
+    expect(lastJson<Record<string, string>>(probe.stdout)).toEqual({
+      "pyarrow.flight": "ModuleNotFoundError",
+    });
+  },
+  5 * MINUTE,
+);
+
 /** Every file under `dir` (Dockerfile, scripts, config, wheels) keyed by relative path, as latin1 text. */
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

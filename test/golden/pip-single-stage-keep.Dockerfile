@@ -17,7 +17,7 @@ COPY slim-dask/ /tmp/slim-dask/
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --disable-pip-version-check --no-cache-dir 'dask[complete]==2026.8.0' \
     && sh /tmp/slim-dask/install-shims.sh /opt/venv \
-    && sh /tmp/slim-dask/prune.sh /opt/venv static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools \
+    && sh /tmp/slim-dask/prune.sh /opt/venv static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies \
     && chmod -R go-w /opt/venv
 
 # The non-root account the processes run as. A base account already holding the uid

@@ -21,7 +21,7 @@ COPY wheels/ /tmp/wheels/
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --disable-pip-version-check --no-cache-dir --no-compile --no-index --find-links /tmp/wheels 'dask[complete]==2026.8.0' bokeh pyarrow \
     && sh /tmp/slim-dask/install-shims.sh /opt/venv \
-    && sh /tmp/slim-dask/prune.sh /opt/venv bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools \
+    && sh /tmp/slim-dask/prune.sh /opt/venv bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies \
     && sh /tmp/slim-dask/strip.sh /opt/venv \
     && chmod -R go-w /opt/venv
 

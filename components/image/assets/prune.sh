@@ -20,12 +20,25 @@
 #                     numba/cuda,triton}/), and PREFIX/include as a whole when one of those
 #                     packages is installed (they read the CUDA headers there)
 #   docs              PREFIX/share/{doc,man,info,gtk-doc}
-#   tests             directories named tests or test below a package in */site-packages/
+#   tests             directories named tests or test below a package in */site-packages/, and
+#                     the compiled helpers only test suites import: numpy/_core/_*_tests.*,
+#                     numpy/_core/_simd.* (SIMD test bindings), pyarrow/_pyarrow_cpp_tests.*
 #   cython-sources    Cython sources *.pyx *.pxd *.pxi in */site-packages/ (read only to compile
 #                     extensions against a package)
 #   installer-tools   pip, setuptools, wheel, pkg_resources, _distutils_hack in */site-packages/
 #                     (with their *.dist-info and distutils-precedence.pth) and PREFIX/bin/pip*,
 #                     wheel, easy_install*: nothing installs at run time
+#   type-declarations type stubs *.pyi and TypeScript declarations *.d.ts in */site-packages/
+#                     (only type checkers and Bokeh's Node.js extension compiler read them)
+#   build-tools       build-time tooling inside runtime packages: numpy/distutils (deprecated,
+#                     absent from numpy on Python 3.12+) and bokeh/sphinxext (a Sphinx extension)
+#   pyarrow-flight    pyarrow's Flight RPC framework (module, Cython sources and libraries named
+#                     *flight* below site-packages/pyarrow/), which dask never imports and no
+#                     other pyarrow library links: `import pyarrow.flight` then fails. Substrait
+#                     is not touched: libarrow_python links libarrow_substrait
+#   library-copies    byte-identical copies of one shared library in one directory of
+#                     */site-packages/ (libx.so, libx.so.N: wheels cannot hold symlinks) become
+#                     symlinks to the longest name; their bytes count as removed
 #   package-cache     everything in PREFIX/pkgs (conda's package cache); PREFIX/conda-meta stays
 #
 # Output, one line per rule and a total (a benchmark parses these lines; keep the format):
@@ -41,7 +54,7 @@
 set -eu
 
 me=slim-dask-prune
-rules="bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools package-cache"
+rules="bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies package-cache"
 
 die() {
   code=$1
@@ -76,7 +89,8 @@ for rule in "$@"; do
 done
 
 sizes=$(mktemp)
-trap 'rm -f "$sizes"' EXIT
+list=$(mktemp)
+trap 'rm -f "$sizes" "$list"' EXIT
 
 # measure ROOT EXPRESSION...: record the apparent size of each regular file that
 # `find ROOT EXPRESSION` selects, before anything is removed.
@@ -161,6 +175,9 @@ run_rule() {
       measure "$prefix" \( -path '*/site-packages/*/tests/*' -o -path '*/site-packages/*/test/*' \)
       find "$prefix" -type d \( -name tests -o -name test \) -path '*/site-packages/*/*' -prune \
         -exec rm -rf {} +
+      prune_files "$prefix" \( -path '*/site-packages/numpy/_core/_*_tests.*' \
+        -o -path '*/site-packages/numpy/_core/_simd.*' \
+        -o -path '*/site-packages/pyarrow/_pyarrow_cpp_tests.*' \)
       ;;
     cython-sources)
       prune_files "$prefix" -path '*/site-packages/*' \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' \)
@@ -178,6 +195,42 @@ run_rule() {
       if real_dir "$prefix/bin"; then
         prune_files "$prefix/bin" \( -name 'pip' -o -name 'pip3*' -o -name 'wheel' -o -name 'easy_install*' \)
       fi
+      ;;
+    type-declarations)
+      prune_files "$prefix" -path '*/site-packages/*' \( -name '*.pyi' -o -name '*.d.ts' \)
+      ;;
+    build-tools)
+      for dir in $(site_packages); do
+        prune_dir "$dir/numpy/distutils"
+        prune_dir "$dir/bokeh/sphinxext"
+      done
+      ;;
+    pyarrow-flight)
+      for dir in $(site_packages); do
+        real_dir "$dir/pyarrow" || continue
+        prune_files "$dir/pyarrow" -name '*flight*'
+      done
+      ;;
+    library-copies)
+      # Longest names first, so every copy points at the fully versioned file, as a normal
+      # install's symlinks do; a name already turned into a symlink is skipped.
+      find "$prefix" -type f -path '*/site-packages/*' -name '*.so.*' | sort -r >"$list"
+      while IFS= read -r file; do
+        [ -L "$file" ] && continue
+        short=$file
+        while :; do
+          short=${short%.*}
+          case ${short##*/} in
+            *.so | *.so.*) ;;
+            *) break ;;
+          esac
+          if [ -f "$short" ] && [ ! -L "$short" ] && cmp -s "$file" "$short"; then
+            stat -c %s "$short" >>"$sizes"
+            rm -f "$short"
+            ln -s "${file##*/}" "$short"
+          fi
+        done
+      done <"$list"
       ;;
     package-cache)
       if real_dir "$prefix/pkgs"; then

@@ -26,6 +26,10 @@ const RULES: readonly [string, (r: ImageRecipe) => boolean][] = [
   ["tests", (r) => r.optimizations.tests],
   ["cython-sources", (r) => r.optimizations.cythonSources],
   ["installer-tools", (r) => r.optimizations.installerTools],
+  ["type-declarations", (r) => r.optimizations.typeDeclarations],
+  ["build-tools", (r) => r.optimizations.buildTools],
+  ["pyarrow-flight", (r) => r.optimizations.pyarrowFlight],
+  ["library-copies", (r) => r.optimizations.libraryCopies],
   // `micromamba clean --all` keeps extracted packages in pkgs/ (conda's `clean -afy` does
   // not): they would be copied into the runtime image.
   ["package-cache", (r) => r.optimizations.cleanCache && r.base === "micromamba"],
@@ -103,20 +107,44 @@ function pipCommands(recipe: ImageRecipe, prefix: string): string[] {
 }
 
 /**
- * `compileall` with unchecked hashes: processes never stat sources to validate the cache.
- * `-x` skips test directories, whose deliberately broken sample files would fail the build.
- * Caveat (also in the README): a derived image that edits a `.py` file keeps running the old
- * bytecode; recompile (or delete that `__pycache__`) after editing.
+ * Standard-library packages that are development tools, not run-time code (IDLE, 2to3,
+ * Tk, pydoc's topic data, distutils, ensurepip): not compiled, so their bytecode costs no
+ * space; a process that imports one compiles it in memory. Anchored to `pythonX.Y/`, so
+ * no site-packages path matches.
  */
-export function compileCommand(python: string, target: string, force: boolean): string {
-  const flags = ["-q", ...(force ? ["-f"] : []), "-j 0", "--invalidation-mode unchecked-hash"];
-  return `${python} -m compileall ${flags.join(" ")} -x ${shellWord("/tests?/")} ${target}`;
+const STDLIB_TOOLS = "distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo";
+
+/** How `compileCommand` compiles. */
+export interface CompileOptions {
+  /** `-f`: rewrite bytecode that is already there (packages may ship timestamp-checked files). */
+  force: boolean;
+  /** `-X no_debug_ranges`: no column tables in the code objects (`compactBytecode`). */
+  compact: boolean;
+}
+
+/**
+ * `compileall` with unchecked hashes: processes never stat sources to validate the cache.
+ * `-x` skips test directories, whose deliberately broken sample files would fail the build,
+ * and the standard library's development tools. Caveat (also in the README): a derived
+ * image that edits a `.py` file keeps running the old bytecode; recompile (or delete that
+ * `__pycache__`) after editing.
+ */
+export function compileCommand(python: string, target: string, options: CompileOptions): string {
+  const interpreter = options.compact ? `${python} -X no_debug_ranges` : python;
+  const flags = [
+    "-q",
+    ...(options.force ? ["-f"] : []),
+    "-j 0",
+    "--invalidation-mode unchecked-hash",
+  ];
+  const skip = `/tests?/|/python3\\.[0-9]+/(${STDLIB_TOOLS})/`;
+  return `${interpreter} -m compileall ${flags.join(" ")} -x ${shellWord(skip)} ${target}`;
 }
 
 /** Compiles the standard library of the Python that `python` runs (a venv's base interpreter). */
-export function stdlibCompileCommand(python: string): string {
+export function stdlibCompileCommand(python: string, compact: boolean): string {
   const stdlib = `"$(${python} -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"`;
-  return compileCommand(python, stdlib, false);
+  return compileCommand(python, stdlib, { force: false, compact });
 }
 
 /**
@@ -134,10 +162,13 @@ export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
   if (recipe.bytecode === "compile") {
     // -f rewrites the timestamp-checked bytecode packages ship with. The prefix holds the
     // standard library for conda presets; a venv's is compiled where its interpreter lives.
-    commands.push(compileCommand(`${prefix}/bin/python`, `${prefix}/lib`, true));
+    const compact = recipe.optimizations.compactBytecode;
+    commands.push(
+      compileCommand(`${prefix}/bin/python`, `${prefix}/lib`, { force: true, compact }),
+    );
     const singleStage = !isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
     if (preset.stdlib === "base-image" && singleStage) {
-      commands.push(stdlibCompileCommand(`${prefix}/bin/python`));
+      commands.push(stdlibCompileCommand(`${prefix}/bin/python`, compact));
     }
   }
   commands.push(`chmod -R go-w ${prefix}`);

@@ -159,7 +159,12 @@ export function finalStage(recipe: ImageRecipe): string[] {
             "The interpreter's standard library belongs to this image, which may ship it without",
             "bytecode (python:*-slim does): compile it once, or every process compiles it again.",
           ],
-          run([stdlibCompileCommand(`${preset.prefix}/bin/python`)]),
+          run([
+            stdlibCompileCommand(
+              `${preset.prefix}/bin/python`,
+              recipe.optimizations.compactBytecode,
+            ),
+          ]),
         ),
       );
     }

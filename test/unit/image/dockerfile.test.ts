@@ -241,6 +241,51 @@ describe("every preset", () => {
     expect(finalEnv(keep).PYTHONDONTWRITEBYTECODE).toBeUndefined();
   });
 
+  /** Every compileall command of the Dockerfile, from any stage. */
+  const compileCommands = (text: string) =>
+    text.split("\n").filter((line) => !line.startsWith("#") && line.includes("-m compileall"));
+
+  test("compactBytecode compiles without column tables in every stage; off, with the tables", () => {
+    const on = compileCommands(render({ base: "pip", bytecode: "compile" }).text);
+    expect(on).toHaveLength(2); // the venv in the build stage, the stdlib in the runtime stage
+    for (const line of on) expect(line).toMatch(/\/python -X no_debug_ranges -m compileall /);
+    const off = render({ base: "pip", optimizations: { compactBytecode: false } }).text;
+    expect(compileCommands(off)).toHaveLength(2);
+    expect(off).not.toContain("no_debug_ranges");
+  });
+
+  test("the standard library's development tools are not compiled, site-packages always is", () => {
+    const [venv] = compileCommands(render({ base: "pip" }).text);
+    const skip = /-x '([^']+)'/.exec(venv)![1];
+    const re = new RegExp(skip);
+    for (const p of [
+      "/usr/lib/python3.11/lib2to3/main.py",
+      "/usr/local/lib/python3.12/idlelib/run.py",
+      "/opt/conda/lib/python3.12/pydoc_data/topics.py",
+      "/opt/venv/lib/python3.11/site-packages/pandas/tests/test_x.py",
+    ]) {
+      expect({ p, skipped: re.test(p) }).toEqual({ p, skipped: true });
+    }
+    for (const p of [
+      "/usr/lib/python3.11/asyncio/base_events.py",
+      "/opt/venv/lib/python3.11/site-packages/setuptools/_distutils/core.py",
+      "/opt/venv/lib/python3.11/site-packages/lib2to3/x.py",
+      "/opt/venv/lib/python3.11/site-packages/dask/dataframe/core.py",
+    ]) {
+      expect({ p, skipped: re.test(p) }).toEqual({ p, skipped: false });
+    }
+  });
+
+  test.each(["keep", "delete"])(
+    "compactBytecode true with bytecode %s is an error naming it",
+    (b) => {
+      expect(() =>
+        resolveRecipe({ base: "pip", bytecode: b, optimizations: { compactBytecode: true } }),
+      ).toThrow(/optimizations\.compactBytecode.*bytecode "compile"/s);
+      expect(resolveRecipe({ base: "pip", bytecode: b }).optimizations.compactBytecode).toBe(false);
+    },
+  );
+
   const RULE_SWITCHES: [keyof Optimizations, string][] = [
     ["staticLibraries", "static-libs"],
     ["sourceMaps", "source-maps"],
@@ -249,6 +294,10 @@ describe("every preset", () => {
     ["docs", "docs"],
     ["tests", "tests"],
     ["cythonSources", "cython-sources"],
+    ["typeDeclarations", "type-declarations"],
+    ["buildTools", "build-tools"],
+    ["pyarrowFlight", "pyarrow-flight"],
+    ["libraryCopies", "library-copies"],
   ];
   describe.each(PRESETS)("%s prune rules follow their switches", (base) => {
     test.each(RULE_SWITCHES)("%s -> %s", (name, rule) => {

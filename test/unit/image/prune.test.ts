@@ -107,7 +107,9 @@ function expectedCounts(entries: readonly FixtureEntry[], rule: string) {
 /** Files and symlinks that must survive when `rules` run. */
 function survivors(entries: readonly FixtureEntry[], rules: readonly string[]): string[] {
   return entries
-    .filter((e) => !e.dir && (e.rule === undefined || !rules.includes(e.rule)))
+    .filter(
+      (e) => !e.dir && (e.rule === undefined || !rules.includes(e.rule) || e.relink !== undefined),
+    )
     .map((e) => e.path)
     .sort();
 }
@@ -177,6 +179,18 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
     expect(listTree(prefix)).toEqual(survivors(FULL_TREE, [rule]));
     const counts = expectedCounts(FULL_TREE, rule);
     expect(parseReport(r.stdout)).toEqual({ rules: new Map([[rule, counts]]), total: counts });
+  });
+
+  test("library copies become symlinks to the fully versioned file and read the same", () => {
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [prefix, "library-copies"]);
+    expect(r.status).toBe(0);
+    for (const e of FULL_TREE.filter((x) => /\.so(\.|$)/.test(x.path) && x.link === undefined)) {
+      const full = path.join(prefix, e.path);
+      const link = fs.lstatSync(full).isSymbolicLink() ? fs.readlinkSync(full) : undefined;
+      expect({ path: e.path, link }).toEqual({ path: e.path, link: e.relink });
+      expect(fs.readFileSync(full, "utf8")).toHaveLength(e.size ?? -1);
+    }
   });
 
   test("headers and static libraries that CuPy, numba-cuda and Triton use at run time stay", () => {
