@@ -510,6 +510,42 @@ test(
   5 * MINUTE,
 );
 
+test(
+  "9c. compactBytecode: loaded bytecode (packages and stdlib) has no column tables; tracebacks still give file and line",
+  async () => {
+    const { stdout } = await docker([
+      "run",
+      "--rm",
+      pinned,
+      "python",
+      "-c",
+      [
+        "import json, os, traceback, dask.utils, json.decoder",
+        "def columns(f): return sorted({str(p[2]) for p in f.__code__.co_positions()})",
+        "try: dask.utils.parse_bytes('12 parsecs')",
+        "except ValueError: tb = traceback.format_exc()",
+        "print(json.dumps({",
+        "  'package': columns(dask.utils.parse_bytes),",
+        "  'stdlib': columns(json.decoder.JSONDecoder.raw_decode),",
+        "  'cached': [os.path.exists(m.__cached__) for m in (dask.utils, json.decoder)],",
+        "  'traceback': tb}))",
+      ].join("\n"),
+    ]);
+    const out = lastJson<{
+      package: string[];
+      stdlib: string[];
+      cached: boolean[];
+      traceback: string;
+    }>(stdout);
+    expect(out.cached).toEqual([true, true]);
+    expect(out.package).toEqual(["None"]);
+    expect(out.stdlib).toEqual(["None"]);
+    expect(out.traceback).toMatch(/dask\/utils\.py", line \d+, in parse_bytes/);
+    expect(out.traceback).not.toMatch(/^\s*[~^]+\s*$/m);
+  },
+  2 * MINUTE,
+);
+
 /** Every file under `dir` (Dockerfile, scripts, config, wheels) keyed by relative path, as latin1 text. */
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
