@@ -29,7 +29,7 @@ export interface BuildContext {
   hash: string;
 }
 
-const SCRIPTS = ["prune.sh", "install-shims.sh", "strip.sh"];
+const SCRIPTS = ["prune.sh", "install-shims.sh", "strip.sh", "tidy-elf.py"];
 const MODE_FILE = 0o644;
 const MODE_SCRIPT = 0o755;
 
@@ -108,8 +108,9 @@ function contextHash(files: readonly BuildContextFile[]): string {
 }
 
 /**
- * The build context of a resolved recipe: `Dockerfile`, `slim-dask/prune.sh`,
- * `slim-dask/install-shims.sh` and, for a pip recipe with a wheelhouse, `wheels/*.whl`.
+ * The build context of a resolved recipe: `Dockerfile`, slim-dask's scripts under
+ * `slim-dask/` (prune, shims, strip, tidy-elf) and, for a pip recipe with a wheelhouse,
+ * `wheels/*.whl`.
  * Throws a SlimDaskError on field `wheelhouse` when it is missing or holds no wheels.
  */
 export function buildContext(recipe: ImageRecipe): BuildContext {

@@ -6,7 +6,10 @@
 # Every stripped copy must still load (dlopen through PREFIX/bin/python's ctypes) before it
 # replaces the original: binutils' strip breaks libraries rewritten by patchelf, e.g. the
 # OpenBLAS that auditwheel vendors into numpy.libs/ ("ELF load command address/offset not
-# page-aligned"). Such a library is kept as it was.
+# page-aligned"). Such a library is kept as it was by strip; then tidy-elf.py (next to this
+# script, run by PREFIX/bin/python) drops the symbol tables strip could not, and closes the
+# zero-filled holes patchelf leaves (Pillow's libXau: 2.1 MB -> 18 KB), moving no byte the
+# loader maps to another place. Its copies must load too.
 #
 # Usage: sh strip.sh PREFIX
 # Output (a benchmark parses it; keep the format):
@@ -39,25 +42,41 @@ loads() {
 }
 
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
+changed=$(mktemp)
+trap 'rm -f "$list" "$changed"' EXIT
 find "$prefix" -type f \( -name '*.so' -o -name '*.so.*' \) >"$list"
 
-files=0
 before=0
-after=0
 while IFS= read -r file; do
-  size=$(stat -c %s "$file")
-  before=$((before + size))
+  before=$((before + $(stat -c %s "$file")))
   # ELF files only (the magic is 0x7f 'E' 'L' 'F'); the stripped copy sits next to the
   # original so $ORIGIN-relative dependencies resolve the same way when it is loaded.
   copy="$file.slim-dask-strip"
   if [ "$(head -c 4 "$file" | tail -c 3)" = ELF ] &&
     strip --strip-unneeded -o "$copy" "$file" 2>/dev/null && loads "$copy"; then
     mv "$copy" "$file"
-    files=$((files + 1))
+    printf '%s\n' "$file" >>"$changed"
   else
     rm -f "$copy"
   fi
+done <"$list"
+
+# tidy-elf.py prints the copies it wrote (FILE.slim-dask-tidy); no output when it shrank none.
+tidy=$(dirname "$0")/tidy-elf.py
+[ -f "$tidy" ] || die "$tidy is missing: it ships next to strip.sh"
+"$python" -I -S "$tidy" <"$list" | while IFS= read -r copy; do
+  file=${copy%.slim-dask-tidy}
+  if loads "$copy"; then
+    mv "$copy" "$file"
+    printf '%s\n' "$file" >>"$changed"
+  else
+    rm -f "$copy"
+  fi
+done
+
+files=$(sort -u "$changed" | awk 'END { print NR }')
+after=0
+while IFS= read -r file; do
   after=$((after + $(stat -c %s "$file")))
 done <"$list"
 printf '%s: files=%s before=%s after=%s\n' "$me" "$files" "$before" "$after"

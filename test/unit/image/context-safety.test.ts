@@ -159,6 +159,7 @@ describe("in a directory slim-dask wrote", () => {
       "slim-dask/install-shims.sh",
       "slim-dask/prune.sh",
       "slim-dask/strip.sh",
+      "slim-dask/tidy-elf.py",
     ]);
     expect(manifest.files.Dockerfile).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
     expect(manifest.temporary).toEqual([]);

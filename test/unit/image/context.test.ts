@@ -52,7 +52,7 @@ function snapshot(dir: string): Record<string, [number, string, number]> {
 }
 
 describe("buildContext", () => {
-  test("holds the Dockerfile and both scripts, with their modes and packaged bytes", () => {
+  test("holds the Dockerfile and the scripts, with their modes and packaged bytes", () => {
     const { recipe, context } = ctx({});
     expect(context.dockerfile).toBe(renderDockerfile(recipe));
     expect(context.files.map((f) => [f.path, f.mode.toString(8)])).toEqual([
@@ -60,6 +60,7 @@ describe("buildContext", () => {
       ["slim-dask/install-shims.sh", "755"],
       ["slim-dask/prune.sh", "755"],
       ["slim-dask/strip.sh", "755"],
+      ["slim-dask/tidy-elf.py", "755"],
     ]);
     const prune = context.files.find((f) => f.path === "slim-dask/prune.sh")!;
     expect(Buffer.from(prune.content!)).toEqual(fs.readFileSync(path.join(assetDir(), "prune.sh")));
@@ -133,6 +134,7 @@ describe("writeBuildContext", () => {
       "slim-dask/install-shims.sh": 0o755,
       "slim-dask/prune.sh": 0o755,
       "slim-dask/strip.sh": 0o755,
+      "slim-dask/tidy-elf.py": 0o755,
       "wheels/a-1.0-py3-none-any.whl": 0o644,
     });
     expect(first.Dockerfile[1]).toBe(context.dockerfile);
@@ -161,6 +163,7 @@ describe("writeBuildContext", () => {
       "slim-dask/install-shims.sh",
       "slim-dask/prune.sh",
       "slim-dask/strip.sh",
+      "slim-dask/tidy-elf.py",
       "wheels/new-2.0-py3-none-any.whl",
     ]);
     expect(after["leftover.txt"][1]).toBe("the user's");
