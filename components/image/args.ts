@@ -203,10 +203,20 @@ export interface OptimizationsArgs {
    */
   pyarrowFlight?: pulumi.Input<boolean>;
   /**
+   * Delete Pillow's AVIF codec (`PIL._avif`, its vendored libavif): Pillow then works as a build without AVIF (`features.check("avif")` is false).
+   * Default: `true` (`false` for seed).
+   */
+  pillowAvif?: pulumi.Input<boolean>;
+  /**
    * Replace byte-identical copies of one shared library (`libx.so`, `libx.so.N`, wheels cannot hold symlinks) with symlinks.
    * Default: `true` (`false` for seed).
    */
   libraryCopies?: pulumi.Input<boolean>;
+  /**
+   * Hard-link byte-identical files of the prefix (same owner and mode) to one copy, e.g. xyzservices' two `providers.json`.
+   * Default: `true` (`false` for seed).
+   */
+  duplicateFiles?: pulumi.Input<boolean>;
   /**
    * Compile bytecode without column tables (`-X no_debug_ranges`): smaller `.pyc`, tracebacks lose only the `^^^^` markers. Needs `bytecode: compile`.
    * Default: `true` when `bytecode` is `compile` (not seed).
@@ -297,7 +307,9 @@ export interface OptimizationsConfig {
   typeDeclarations?: boolean;
   buildTools?: boolean;
   pyarrowFlight?: boolean;
+  pillowAvif?: boolean;
   libraryCopies?: boolean;
+  duplicateFiles?: boolean;
   compactBytecode?: boolean;
   strip?: boolean;
   smallBase?: boolean;

@@ -184,12 +184,36 @@ export const TECHNIQUES: Readonly<Record<Name, Technique>> = {
     default: notSeed,
   },
   /**
+   * `pillowAvif`: delete Pillow's AVIF codec (the `PIL._avif` module and the `libavif` its
+   * wheel vendors, 4.9 MB with its encoders; nothing else links it). Bokeh requires Pillow and
+   * dask never reads images; Pillow then behaves as a build without AVIF support
+   * (`PIL.features.check("avif")` is false, other formats work). Default true (false for seed).
+   */
+  pillowAvif: {
+    doc: 'Delete Pillow\'s AVIF codec (`PIL._avif`, its vendored libavif): Pillow then works as a build without AVIF (`features.check("avif")` is false).',
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
    * `libraryCopies`: wheels cannot hold symlinks, so a library's `libx.so`, `libx.so.N` and
    * `libx.so.N.M` arrive as identical copies (pyarrow's: 3.3 MB); put the symlinks back.
    * Default true (false for seed).
    */
   libraryCopies: {
     doc: "Replace byte-identical copies of one shared library (`libx.so`, `libx.so.N`, wheels cannot hold symlinks) with symlinks.",
+    defaultText: "`true` (`false` for seed)",
+    presets: ALL,
+    default: notSeed,
+  },
+  /**
+   * `duplicateFiles`: byte-identical files of the prefix (same owner and mode) become hard
+   * links to one copy, after strip and compile so nothing splits them again; xyzservices
+   * ships its 0.85 MB `providers.json` twice. Docker keeps hard links through `COPY --from`
+   * and stores the bytes once. Default true (false for seed).
+   */
+  duplicateFiles: {
+    doc: "Hard-link byte-identical files of the prefix (same owner and mode) to one copy, e.g. xyzservices' two `providers.json`.",
     defaultText: "`true` (`false` for seed)",
     presets: ALL,
     default: notSeed,

@@ -546,6 +546,60 @@ test(
   2 * MINUTE,
 );
 
+test(
+  "9d. Pillow works without AVIF, duplicate files share one inode, patchelf's hole is gone, tini is Debian's small one, the uncompiled stdlib tools stay unimported",
+  async () => {
+    const { stdout } = await docker([
+      "run",
+      "--rm",
+      pinned,
+      "python",
+      "-c",
+      [
+        "import glob, io, json, os, subprocess, sys",
+        "from PIL import Image, features, AvifImagePlugin",
+        "def roundtrip(fmt):",
+        "    b = io.BytesIO(); Image.new('RGB', (8, 8), 'red').save(b, fmt); b.seek(0)",
+        "    return Image.open(b).convert('RGB').getpixel((4, 4))",
+        "import xyzservices.providers as xp",
+        "sp = os.path.dirname(os.path.dirname(xp.__file__))",
+        "ino = lambda p: os.stat(p).st_ino",
+        "import distributed, dask.array, distributed.cli.dask_worker, distributed.dashboard.scheduler",
+        "if " + JSON.stringify(DATAFRAMES ? "yes" : "") + ": import dask.dataframe",
+        "print(json.dumps({",
+        "  'avif': [features.check('avif'), AvifImagePlugin.SUPPORTED],",
+        "  'formats': [roundtrip(f) for f in ('PNG', 'JPEG', 'WEBP', 'TIFF')],",
+        "  'providers': len(xp.flatten()) > 100,",
+        "  'sameInode': ino(sys.prefix + '/share/xyzservices/providers.json') == ino(sp + '/xyzservices/data/providers.json'),",
+        "  'xau': [os.path.getsize(p) for p in glob.glob(sp + '/pillow.libs/libXau*')],",
+        "  'tini': os.path.getsize('/usr/bin/tini'),",
+        "  'tiniVersion': subprocess.run(['tini', '--version'], capture_output=True, text=True).stdout.split(' - ')[0],",
+        "  'toolsImported': sorted(m for m in ('unittest', 'doctest', 'pdb', '_pydecimal', '_pyio', 'turtle') if m in sys.modules)}))",
+      ].join("\n"),
+    ]);
+    const out = lastJson<{
+      avif: boolean[];
+      formats: number[][];
+      providers: boolean;
+      sameInode: boolean;
+      xau: number[];
+      tini: number;
+      tiniVersion: string;
+      toolsImported: string[];
+    }>(stdout);
+    expect(out.avif).toEqual([false, false]);
+    expect(out.formats.map((p) => p[0] > 240 && p[1] < 16)).toEqual([true, true, true, true]);
+    expect(out.providers).toBe(true);
+    expect(out.sameInode).toBe(true);
+    expect(out.xau).toHaveLength(1);
+    expect(out.xau[0]).toBeLessThan(64 * 1024); // 2.1 MB as the wheel ships it
+    expect(out.tini).toBeLessThan(100 * 1024); // tini-static is 708 KB
+    expect(out.tiniVersion).toBe("tini version 0.19.0");
+    expect(out.toolsImported).toEqual([]);
+  },
+  2 * MINUTE,
+);
+
 /** Every file under `dir` (Dockerfile, scripts, config, wheels) keyed by relative path, as latin1 text. */
 function filesUnder(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -24,9 +24,10 @@ COPY slim-dask/ /tmp/slim-dask/
 RUN micromamba install --yes -p /opt/conda --freeze-installed --no-pyc --override-channels -c conda-forge dask=2026.8.0 nomkl python=3.12 tini \
     && micromamba clean --all --yes \
     && sh /tmp/slim-dask/install-shims.sh /opt/conda \
-    && sh /tmp/slim-dask/prune.sh /opt/conda static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies package-cache \
+    && sh /tmp/slim-dask/prune.sh /opt/conda static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight pillow-avif library-copies package-cache \
     && sh /tmp/slim-dask/strip.sh /opt/conda \
-    && /opt/conda/bin/python -X no_debug_ranges -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -x '/tests?/|/python3\.[0-9]+/(distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo)/' /opt/conda/lib \
+    && /opt/conda/bin/python -X no_debug_ranges -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -x '/tests?/|/python3\.[0-9]+/(distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo|unittest)/|/python3\.[0-9]+/(_pydecimal|_pyio|doctest|pdb|turtle)\.py$' /opt/conda/lib \
+    && sh /tmp/slim-dask/prune.sh /opt/conda duplicate-files \
     && chmod -R go-w /opt/conda
 
 # Runtime stage on a slim Debian with no compilers and no package manager.

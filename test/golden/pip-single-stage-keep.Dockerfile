@@ -3,7 +3,7 @@
 # Single stage on the slim Python image; the packages go into a venv at /opt/venv.
 FROM python:3.12-slim-bookworm
 
-# tini from Debian (the package has a static /usr/bin/tini-static too).
+# tini from Debian; the runtime stage copies its binary.
 # No apt lists kept.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tini \
@@ -17,7 +17,8 @@ COPY slim-dask/ /tmp/slim-dask/
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --disable-pip-version-check --no-cache-dir 'dask[complete]==2026.8.0' \
     && sh /tmp/slim-dask/install-shims.sh /opt/venv \
-    && sh /tmp/slim-dask/prune.sh /opt/venv static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies \
+    && sh /tmp/slim-dask/prune.sh /opt/venv static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight pillow-avif library-copies \
+    && sh /tmp/slim-dask/prune.sh /opt/venv duplicate-files \
     && chmod -R go-w /opt/venv
 
 # The non-root account the processes run as. A base account already holding the uid

@@ -9,7 +9,10 @@ export interface PruneRule {
   bytes: number;
 }
 
-/** The per-rule savings and the total, as printed by the last prune run in the log. */
+/**
+ * The per-rule savings and the total of every prune run in the log: the install RUN prunes
+ * twice (most rules before strip, duplicate-files after compile), so the runs add up.
+ */
 export interface PruneReport {
   rules: PruneRule[];
   total: { files: number; bytes: number };
@@ -34,7 +37,9 @@ export function parsePruneReport(log: string): PruneReport | undefined {
     }
     const total = TOTAL_RE.exec(line);
     if (total) {
-      report = { rules, total: { files: Number(total[1]), bytes: Number(total[2]) } };
+      const files = Number(total[1]) + (report?.total.files ?? 0);
+      const bytes = Number(total[2]) + (report?.total.bytes ?? 0);
+      report = { rules: [...(report?.rules ?? []), ...rules], total: { files, bytes } };
       rules = [];
     }
   }

@@ -36,10 +36,18 @@
 #                     *flight* below site-packages/pyarrow/), which dask never imports and no
 #                     other pyarrow library links: `import pyarrow.flight` then fails. Substrait
 #                     is not touched: libarrow_python links libarrow_substrait
+#   pillow-avif       Pillow's AVIF codec: the module PIL/_avif.*so and the libavif* its wheel vendors in
+#                     pillow.libs/ (nothing else links it). Pillow then acts as a build without
+#                     AVIF: features.check("avif") is false, AvifImagePlugin.SUPPORTED is false
 #   library-copies    byte-identical copies of one shared library in one directory of
 #                     */site-packages/ (libx.so, libx.so.N: wheels cannot hold symlinks) become
 #                     symlinks to the longest name; their bytes count as removed
 #   package-cache     everything in PREFIX/pkgs (conda's package cache); PREFIX/conda-meta stays
+#   duplicate-files   byte-identical non-empty regular files anywhere in PREFIX with the same
+#                     owner and mode become hard links to one copy (the first path in byte
+#                     order): xyzservices ships its providers.json twice. Run it after anything
+#                     that rewrites files in place (strip), which would split the link again.
+#                     Their bytes count as removed
 #
 # Output, one line per rule and a total (a benchmark parses these lines; keep the format):
 #   slim-dask-prune: rule=<name> files=<n> bytes=<b>
@@ -54,7 +62,7 @@
 set -eu
 
 me=slim-dask-prune
-rules="bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight library-copies package-cache"
+rules="bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight pillow-avif library-copies package-cache duplicate-files"
 
 die() {
   code=$1
@@ -211,6 +219,12 @@ run_rule() {
         prune_files "$dir/pyarrow" -name '*flight*'
       done
       ;;
+    pillow-avif)
+      for dir in $(site_packages); do
+        if real_dir "$dir/PIL"; then prune_files "$dir/PIL" -name '_avif.*so'; fi
+        if real_dir "$dir/pillow.libs"; then prune_files "$dir/pillow.libs" -name 'libavif*'; fi
+      done
+      ;;
     library-copies)
       # Longest names first, so every copy points at the fully versioned file, as a normal
       # install's symlinks do; a name already turned into a symlink is skipped.
@@ -238,6 +252,29 @@ run_rule() {
         # "pkgs/." lists the children without -mindepth, which POSIX find lacks.
         find "$prefix/pkgs/." ! -name . -prune -exec rm -rf {} +
       fi
+      ;;
+    duplicate-files)
+      # md5sum prints "HASH  PATH" (GNU and BusyBox alike; BusyBox has no cksum); sorted
+      # bytewise, equal hashes are adjacent and the first path of a group is kept. cmp
+      # confirms; a file that already is a link to the kept copy is not counted again.
+      find "$prefix" -type f ! -empty -exec md5sum {} + | LC_ALL=C sort >"$list"
+      group=
+      keep=
+      while IFS= read -r line; do
+        hash=${line%% *}
+        file=${line#*  }
+        if [ "$hash" = "$group" ] &&
+          [ "$(stat -c '%u %g %a' "$file")" = "$(stat -c '%u %g %a' "$keep")" ] &&
+          cmp -s "$keep" "$file"; then
+          if [ "$(stat -c %i "$file")" != "$(stat -c %i "$keep")" ]; then
+            stat -c %s "$file" >>"$sizes"
+            ln -f "$keep" "$file"
+          fi
+        else
+          group=$hash
+          keep=$file
+        fi
+      done <"$list"
       ;;
   esac
 }

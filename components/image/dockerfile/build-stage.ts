@@ -29,15 +29,21 @@ const RULES: readonly [string, (r: ImageRecipe) => boolean][] = [
   ["type-declarations", (r) => r.optimizations.typeDeclarations],
   ["build-tools", (r) => r.optimizations.buildTools],
   ["pyarrow-flight", (r) => r.optimizations.pyarrowFlight],
+  ["pillow-avif", (r) => r.optimizations.pillowAvif],
   ["library-copies", (r) => r.optimizations.libraryCopies],
   // `micromamba clean --all` keeps extracted packages in pkgs/ (conda's `clean -afy` does
   // not): they would be copied into the runtime image.
   ["package-cache", (r) => r.optimizations.cleanCache && r.base === "micromamba"],
 ];
 
-/** The prune rules the recipe enables. */
-export function pruneRules(recipe: ImageRecipe): string[] {
-  return RULES.filter(([, on]) => on(recipe)).map(([name]) => name);
+/** Rules that run last, after strip and compile, which would split their hard links. */
+const FINAL_RULES: readonly [string, (r: ImageRecipe) => boolean][] = [
+  ["duplicate-files", (r) => r.optimizations.duplicateFiles],
+];
+
+/** The prune rules the recipe enables (`final`: those that run after strip and compile). */
+export function pruneRules(recipe: ImageRecipe, final = false): string[] {
+  return (final ? FINAL_RULES : RULES).filter(([, on]) => on(recipe)).map(([name]) => name);
 }
 
 /** True when the installer must not write bytecode (it is deleted, or compiled afterwards). */
@@ -107,12 +113,16 @@ function pipCommands(recipe: ImageRecipe, prefix: string): string[] {
 }
 
 /**
- * Standard-library packages that are development tools, not run-time code (IDLE, 2to3,
- * Tk, pydoc's topic data, distutils, ensurepip): not compiled, so their bytecode costs no
- * space; a process that imports one compiles it in memory. Anchored to `pythonX.Y/`, so
- * no site-packages path matches.
+ * Standard-library packages and modules that are development tools, not run-time code
+ * (IDLE, 2to3, Tk, turtle, pydoc's topic data, distutils, ensurepip, unittest, doctest,
+ * pdb), and the pure-Python fallbacks of C modules every CPython build has (`_pydecimal`
+ * for `_decimal`, `_pyio` for `_io`): not compiled, so their bytecode costs no space; a
+ * process that imports one compiles it in memory. None is imported by a scheduler, a worker
+ * or a client doing array and dataframe work (checked in the article+pyarrow image).
+ * Anchored to `pythonX.Y/`, so no site-packages path matches.
  */
-const STDLIB_TOOLS = "distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo";
+const STDLIB_TOOLS = "distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo|unittest";
+const STDLIB_TOOL_MODULES = "_pydecimal|_pyio|doctest|pdb|turtle";
 
 /** How `compileCommand` compiles. */
 export interface CompileOptions {
@@ -137,7 +147,8 @@ export function compileCommand(python: string, target: string, options: CompileO
     "-j 0",
     "--invalidation-mode unchecked-hash",
   ];
-  const skip = `/tests?/|/python3\\.[0-9]+/(${STDLIB_TOOLS})/`;
+  const stdlib = "/python3\\.[0-9]+/";
+  const skip = `/tests?/|${stdlib}(${STDLIB_TOOLS})/|${stdlib}(${STDLIB_TOOL_MODULES})\\.py$`;
   return `${interpreter} -m compileall ${flags.join(" ")} -x ${shellWord(skip)} ${target}`;
 }
 
@@ -148,16 +159,18 @@ export function stdlibCompileCommand(python: string, compact: boolean): string {
 }
 
 /**
- * Commands that follow the install inside its RUN: shims, prune, strip, compile, then the
- * permissions: nothing under the prefix is writable by group or others (micromamba's base
+ * Commands that follow the install inside its RUN: shims, prune, strip, compile, the final
+ * prune (hard links), then the permissions: nothing under the prefix is writable by group or others (micromamba's base
  * makes its root prefix a+rwx and COPY --from keeps modes); a preset whose installer stays
  * usable at run time hands the prefix to the run-as account instead.
  */
 export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
   const preset = PRESETS[recipe.base];
   const commands = [`sh ${ASSET_DIR}/install-shims.sh ${prefix}`];
-  const rules = pruneRules(recipe);
-  if (rules.length > 0) commands.push(`sh ${ASSET_DIR}/prune.sh ${prefix} ${rules.join(" ")}`);
+  const prune = (rules: string[]) => {
+    if (rules.length > 0) commands.push(`sh ${ASSET_DIR}/prune.sh ${prefix} ${rules.join(" ")}`);
+  };
+  prune(pruneRules(recipe));
   if (recipe.optimizations.strip) commands.push(`sh ${ASSET_DIR}/strip.sh ${prefix}`);
   if (recipe.bytecode === "compile") {
     // -f rewrites the timestamp-checked bytecode packages ship with. The prefix holds the
@@ -171,6 +184,7 @@ export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
       commands.push(stdlibCompileCommand(`${prefix}/bin/python`, compact));
     }
   }
+  prune(pruneRules(recipe, true));
   commands.push(`chmod -R go-w ${prefix}`);
   if (preset.installerAtRunTime) {
     commands.push(`chown -R ${recipe.user.uid}:${recipe.user.gid} ${prefix}`);
@@ -203,16 +217,16 @@ function installRun(recipe: ImageRecipe, prefix: string): string {
 }
 
 /**
- * apt packages the build stage needs: tini (Debian's package ships a static binary the
- * runtime stage copies) and binutils for `strip`. They stay in the build stage: only the
- * prefix (and the static tini) reaches the runtime image.
+ * apt packages the build stage needs: tini (the runtime stage copies its binary) and
+ * binutils for `strip`. They stay in the build stage: only the prefix and tini reach the
+ * runtime image.
  */
 function aptBlock(recipe: ImageRecipe): string[] {
   const packages: string[] = [];
   const why: string[] = [];
   if (recipe.optimizations.tini && PRESETS[recipe.base].tini === "apt-package") {
     packages.push("tini");
-    why.push("tini from Debian (the package has a static /usr/bin/tini-static too).");
+    why.push("tini from Debian; the runtime stage copies its binary.");
   }
   if (recipe.optimizations.strip) {
     packages.push("binutils");

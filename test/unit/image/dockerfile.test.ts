@@ -75,10 +75,11 @@ function command(run: Ins, pattern: RegExp): string[] | undefined {
   return commands(run).find((c) => pattern.test(c[0]) || pattern.test(c[1] ?? ""));
 }
 
-/** The rules passed to prune.sh in the install RUN, or [] when it is not called. */
+/** The rules passed to prune.sh in the install RUN, every call in order; [] when never called. */
 function pruneRules(run: Ins): string[] {
-  const c = command(run, /prune\.sh$/);
-  return c === undefined ? [] : c.slice(3);
+  return commands(run)
+    .filter((c) => /prune\.sh$/.test(c[0]) || /prune\.sh$/.test(c[1] ?? ""))
+    .flatMap((c) => c.slice(3));
 }
 
 /** ENV properties of the last stage, merged. */
@@ -254,7 +255,7 @@ describe("every preset", () => {
     expect(off).not.toContain("no_debug_ranges");
   });
 
-  test("the standard library's development tools are not compiled, site-packages always is", () => {
+  test("the standard library's development tools and fallbacks are not compiled, site-packages always is", () => {
     const [venv] = compileCommands(render({ base: "pip" }).text);
     const skip = /-x '([^']+)'/.exec(venv)![1];
     const re = new RegExp(skip);
@@ -263,7 +264,18 @@ describe("every preset", () => {
       "/usr/local/lib/python3.12/idlelib/run.py": true,
       "/opt/conda/lib/python3.12/pydoc_data/topics.py": true,
       "/opt/venv/lib/python3.11/site-packages/pandas/tests/test_x.py": true,
+      "/usr/lib/python3.11/unittest/case.py": true,
+      "/usr/lib/python3.11/_pydecimal.py": true,
+      "/usr/local/lib/python3.12/_pyio.py": true,
+      "/usr/lib/python3.11/doctest.py": true,
+      "/usr/lib/python3.11/pdb.py": true,
+      "/usr/lib/python3.11/turtle.py": true,
       "/usr/lib/python3.11/asyncio/base_events.py": false,
+      "/usr/lib/python3.11/decimal.py": false,
+      "/usr/lib/python3.11/pdbx.py": false,
+      "/usr/lib/python3.11/turtle.pyc": false,
+      "/opt/venv/lib/python3.11/site-packages/mypkg/pdb.py": false,
+      "/opt/venv/lib/python3.11/site-packages/unittest/x.py": false,
       "/opt/venv/lib/python3.11/site-packages/setuptools/_distutils/core.py": false,
       "/opt/venv/lib/python3.11/site-packages/lib2to3/x.py": false,
       "/opt/venv/lib/python3.11/site-packages/dask/dataframe/core.py": false,
@@ -293,8 +305,23 @@ describe("every preset", () => {
     ["typeDeclarations", "type-declarations"],
     ["buildTools", "build-tools"],
     ["pyarrowFlight", "pyarrow-flight"],
+    ["pillowAvif", "pillow-avif"],
     ["libraryCopies", "library-copies"],
+    ["duplicateFiles", "duplicate-files"],
   ];
+  test.each(["pip", "micromamba"] as const)(
+    "%s: duplicate files are linked after strip and compile (which would split the links), before chmod",
+    (base) => {
+      const steps = commands(installRun(render({ base }).stages)).map((c) => c.join(" "));
+      const at = (re: RegExp) => steps.findIndex((c) => re.test(c));
+      const last = at(/prune\.sh \S+ duplicate-files$/);
+      expect(last).toBeGreaterThan(at(/strip\.sh/));
+      expect(last).toBeGreaterThan(at(/compileall/));
+      expect(last).toBeLessThan(at(/^chmod -R go-w/));
+      expect(steps.filter((c) => c.includes("duplicate-files"))).toHaveLength(1);
+    },
+  );
+
   describe.each(PRESETS)("%s prune rules follow their switches", (base) => {
     test.each(RULE_SWITCHES)("%s -> %s", (name, rule) => {
       expect(pruneRules(installRun(withSwitch(base, name, true).stages))).toContain(rule);
@@ -442,7 +469,7 @@ describe("pip", () => {
     const copies = stages[1].instructions.filter((i) => i.keyword === "COPY").map((c) => c.words);
     expect(copies).toEqual([
       ["--from=build", "/opt/venv", "/opt/venv"],
-      ["--from=build", "/usr/bin/tini-static", "/usr/bin/tini"],
+      ["--from=build", "/usr/bin/tini", "/usr/bin/tini"],
     ]);
     const pip = command(installRun(stages), /pip$/)!;
     expect(pip).toContain("'dask[complete]==2026.8.0'");
@@ -483,7 +510,7 @@ describe("the shared runtime stage", () => {
         .join("IMAGE")
         .replace(/\(\w+ preset\)/, "(PRESET)")
         .replace(/^# Runtime stage on [^\n]*\n/, "")
-        .replace(/# The static tini[^\n]*\nCOPY [^\n]*\n\n/, "")
+        .replace(/# Debian's tini[^\n]*\n#[^\n]*\nCOPY [^\n]*\n\n/, "")
         // Only the venv's interpreter lives in the runtime image; conda's is in the prefix.
         .replace(/# The interpreter's standard library[^]*?\nRUN [^\n]*\n\n/, "")
         // debian:bookworm-slim sets no locale; python:*-slim does.

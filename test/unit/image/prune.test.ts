@@ -71,12 +71,14 @@ function freshPrefix(entries: readonly FixtureEntry[]): string {
   return prefix;
 }
 
-/** Sum of the apparent sizes of the regular files below `root` (symlinks not followed). */
+/** Sum of the apparent sizes of the regular files below `root` (symlinks not followed, hard links once). */
 function realBytes(root: string): number {
-  return listTree(root)
-    .map((rel) => fs.lstatSync(path.join(root, rel)))
-    .filter((st) => st.isFile())
-    .reduce((sum, st) => sum + st.size, 0);
+  const inodes = new Map<number, number>();
+  for (const rel of listTree(root)) {
+    const st = fs.lstatSync(path.join(root, rel));
+    if (st.isFile()) inodes.set(st.ino, st.size);
+  }
+  return [...inodes.values()].reduce((sum, size) => sum + size, 0);
 }
 
 interface Report {
@@ -98,17 +100,33 @@ function parseReport(stdout: string): Report {
   return { rules, total };
 }
 
-/** What the fixture says `rules` must remove: regular files counted, with their sizes. */
-function expectedCounts(entries: readonly FixtureEntry[], rule: string) {
-  const files = entries.filter((e) => e.rule === rule && e.size !== undefined);
+/**
+ * What the fixture says `rule` must remove when `ran` run: regular files counted, with their
+ * sizes. A library copy is a duplicate file too when library-copies did not run first.
+ */
+function expectedCounts(entries: readonly FixtureEntry[], rule: string, ran = [rule]) {
+  const files = entries.filter(
+    (e) =>
+      e.size !== undefined &&
+      (e.rule === rule ||
+        (rule === "duplicate-files" &&
+          e.duplicateOf !== undefined &&
+          !ran.includes("library-copies"))),
+  );
   return { files: files.length, bytes: files.reduce((sum, e) => sum + (e.size ?? 0), 0) };
 }
 
-/** Files and symlinks that must survive when `rules` run. */
+/** Files and symlinks that must survive when `rules` run (relinked and hard-linked ones do). */
 function survivors(entries: readonly FixtureEntry[], rules: readonly string[]): string[] {
   return entries
     .filter(
-      (e) => !e.dir && (e.rule === undefined || !rules.includes(e.rule) || e.relink !== undefined),
+      (e) =>
+        !e.dir &&
+        (e.rule === undefined ||
+          e.duplicateOf !== undefined ||
+          !rules.includes(e.rule) ||
+          e.relink !== undefined ||
+          e.hardlink !== undefined),
     )
     .map((e) => e.path)
     .sort();
@@ -142,7 +160,7 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
       // Exact counts also prove lib/python3.1 -> python3.12 was not walked a second time.
       expect({ rule, ...report.rules.get(rule) }).toEqual({
         rule,
-        ...expectedCounts(FULL_TREE, rule),
+        ...expectedCounts(FULL_TREE, rule, ALL_RULES),
       });
     }
     const removedFiles = FULL_TREE.filter((e) => e.rule && e.size !== undefined).length;
@@ -191,6 +209,35 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
       expect({ path: e.path, link }).toEqual({ path: e.path, link: e.relink });
       expect(fs.readFileSync(full, "utf8")).toHaveLength(e.size ?? -1);
     }
+  });
+
+  test("duplicate files become hard links to the first copy; other modes, contents, empty files stay apart", () => {
+    const prefix = freshPrefix(FULL_TREE);
+    const r = runner.run(PRUNE, [prefix, "library-copies", "duplicate-files"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const inode = (rel: string) => fs.lstatSync(path.join(prefix, rel)).ino;
+    for (const e of FULL_TREE.filter((x) => x.hardlink !== undefined)) {
+      expect({ path: e.path, same: inode(e.path) === inode(e.hardlink!) }).toEqual({
+        path: e.path,
+        same: true,
+      });
+      expect(fs.readFileSync(path.join(prefix, e.path))).toEqual(
+        Buffer.alloc(e.size!, `${e.same}\n`),
+      );
+    }
+    const sp = "lib/python3.12/site-packages";
+    for (const [a, b] of [
+      ["bin/tool-a", "bin/tool-b"],
+      [`${sp}/pkg/same-size-1.txt`, `${sp}/pkg/same-size-2.txt`],
+      [`${sp}/pkg/empty-1.txt`, `${sp}/pkg/empty-2.txt`],
+    ]) {
+      expect({ a, b, same: inode(a) === inode(b) }).toEqual({ a, b, same: false });
+    }
+    expect(fs.statSync(path.join(prefix, "bin/tool-b")).mode & 0o777).toBe(0o755);
+    // A second run finds the links already made and counts nothing.
+    const again = runner.run(PRUNE, [prefix, "duplicate-files"]);
+    expect(parseReport(again.stdout).total).toEqual({ files: 0, bytes: 0 });
   });
 
   test("headers and static libraries that CuPy, numba-cuda and Triton use at run time stay", () => {

@@ -25,12 +25,21 @@ describe("parsePruneReport", () => {
     expect(parsePruneReport("slim-dask-prune: rule=docs files=1 bytes=3\n")).toBeUndefined();
   });
 
-  it("keeps the last complete report when the prune ran twice", () => {
-    const twice = `${log}\nslim-dask-prune: rule=docs files=1 bytes=5\nslim-dask-prune: total files=1 bytes=5\n`;
+  it("adds up the runs when the RUN prunes twice (duplicate-files runs after compile)", () => {
+    const twice = `${log}\n/opt/venv/bin/python -m compileall ...\nslim-dask-prune: rule=duplicate-files files=1 bytes=5\nslim-dask-prune: total files=1 bytes=5\n`;
     expect(parsePruneReport(twice)).toEqual({
-      rules: [{ rule: "docs", files: 1, bytes: 5 }],
-      total: { files: 1, bytes: 5 },
+      rules: [
+        { rule: "static-libs", files: 2, bytes: 124022 },
+        { rule: "bokeh-unminified", files: 7, bytes: 13467807 },
+        { rule: "duplicate-files", files: 1, bytes: 5 },
+      ],
+      total: { files: 10, bytes: 13591834 },
     });
+  });
+
+  it("ignores rule lines of a run that never printed its total", () => {
+    const cut = `${log}\nslim-dask-prune: rule=duplicate-files files=1 bytes=5\n`;
+    expect(parsePruneReport(cut)?.total).toEqual({ files: 9, bytes: 13591829 });
   });
 
   it("ignores look-alike lines that are not the report format", () => {
