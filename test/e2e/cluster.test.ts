@@ -486,24 +486,17 @@ test(
     expect(checked.length).toBeGreaterThan(50);
     expect(lines.filter((l) => l.startsWith("broken "))).toEqual([]);
     if (!DATAFRAMES) return;
-    const probe = await docker([
-      "run",
-      "--rm",
-      pinned,
-      "python",
-      "-c",
-      [
-        "import importlib, json",
-        "kept = ['pyarrow.parquet', 'pyarrow.dataset', 'pyarrow.compute', 'pyarrow.fs', 'pyarrow.csv', 'pyarrow.json', 'pyarrow.substrait']",
-        "for m in kept: importlib.import_module(m)",
-        "gone = {}",
-        "for m in ['pyarrow.flight']:",
-        "    try: importlib.import_module(m); gone[m] = 'imported'",
-        "    except ImportError as e: gone[m] = type(e).__name__",
-        "print(json.dumps(gone))",
-      ].join("\n"),
+    const probe = await pythonInImage([
+      "import importlib, json",
+      "kept = ['pyarrow.parquet', 'pyarrow.dataset', 'pyarrow.compute', 'pyarrow.fs', 'pyarrow.csv', 'pyarrow.json', 'pyarrow.substrait']",
+      "for m in kept: importlib.import_module(m)",
+      "gone = {}",
+      "for m in ['pyarrow.flight']:",
+      "    try: importlib.import_module(m); gone[m] = 'imported'",
+      "    except ImportError as e: gone[m] = type(e).__name__",
+      "print(json.dumps(gone))",
     ]);
-    expect(lastJson<Record<string, string>>(probe.stdout)).toEqual({
+    expect(lastJson<Record<string, string>>(probe)).toEqual({
       "pyarrow.flight": "ModuleNotFoundError",
     });
   },
@@ -513,23 +506,16 @@ test(
 test(
   "9c. compactBytecode: loaded bytecode (packages and stdlib) has no column tables; tracebacks still give file and line",
   async () => {
-    const { stdout } = await docker([
-      "run",
-      "--rm",
-      pinned,
-      "python",
-      "-c",
-      [
-        "import json, os, traceback, dask.utils, json.decoder",
-        "def columns(f): return sorted({str(p[2]) for p in f.__code__.co_positions()})",
-        "try: dask.utils.parse_bytes('12 parsecs')",
-        "except ValueError: tb = traceback.format_exc()",
-        "print(json.dumps({",
-        "  'package': columns(dask.utils.parse_bytes),",
-        "  'stdlib': columns(json.decoder.JSONDecoder.raw_decode),",
-        "  'cached': [os.path.exists(m.__cached__) for m in (dask.utils, json.decoder)],",
-        "  'traceback': tb}))",
-      ].join("\n"),
+    const stdout = await pythonInImage([
+      "import json, os, traceback, dask.utils, json.decoder",
+      "def columns(f): return sorted({str(p[2]) for p in f.__code__.co_positions()})",
+      "try: dask.utils.parse_bytes('12 parsecs')",
+      "except ValueError: tb = traceback.format_exc()",
+      "print(json.dumps({",
+      "  'package': columns(dask.utils.parse_bytes),",
+      "  'stdlib': columns(json.decoder.JSONDecoder.raw_decode),",
+      "  'cached': [os.path.exists(m.__cached__) for m in (dask.utils, json.decoder)],",
+      "  'traceback': tb}))",
     ]);
     const out = lastJson<{
       package: string[];
@@ -549,33 +535,27 @@ test(
 test(
   "9d. Pillow works without AVIF, duplicate files share one inode, patchelf's hole is gone, tini is Debian's small one, the uncompiled stdlib tools stay unimported",
   async () => {
-    const { stdout } = await docker([
-      "run",
-      "--rm",
-      pinned,
-      "python",
-      "-c",
-      [
-        "import glob, io, json, os, subprocess, sys",
-        "from PIL import Image, features, AvifImagePlugin",
-        "def roundtrip(fmt):",
-        "    b = io.BytesIO(); Image.new('RGB', (8, 8), 'red').save(b, fmt); b.seek(0)",
-        "    return Image.open(b).convert('RGB').getpixel((4, 4))",
-        "import xyzservices.providers as xp",
-        "sp = os.path.dirname(os.path.dirname(xp.__file__))",
-        "ino = lambda p: os.stat(p).st_ino",
-        "import distributed, dask.array, distributed.cli.dask_worker, distributed.dashboard.scheduler",
-        "if " + JSON.stringify(DATAFRAMES ? "yes" : "") + ": import dask.dataframe",
-        "print(json.dumps({",
-        "  'avif': [features.check('avif'), AvifImagePlugin.SUPPORTED],",
-        "  'formats': [roundtrip(f) for f in ('PNG', 'JPEG', 'WEBP', 'TIFF')],",
-        "  'providers': len(xp.flatten()) > 100,",
-        "  'sameInode': ino(sys.prefix + '/share/xyzservices/providers.json') == ino(sp + '/xyzservices/data/providers.json'),",
-        "  'xau': [os.path.getsize(p) for p in glob.glob(sp + '/pillow.libs/libXau*')],",
-        "  'tini': os.path.getsize('/usr/bin/tini'),",
-        "  'tiniVersion': subprocess.run(['tini', '--version'], capture_output=True, text=True).stdout.split(' - ')[0],",
-        "  'toolsImported': sorted(m for m in ('unittest', 'doctest', 'pdb', '_pydecimal', '_pyio', 'turtle') if m in sys.modules)}))",
-      ].join("\n"),
+    const stdout = await pythonInImage([
+      "import glob, io, json, os, subprocess, sys",
+      "from PIL import Image, features, AvifImagePlugin",
+      "def roundtrip(fmt):",
+      "    b = io.BytesIO(); Image.new('RGB', (8, 8), 'red').save(b, fmt); b.seek(0)",
+      "    return Image.open(b).convert('RGB').getpixel((4, 4))",
+      "import xyzservices",
+      "xp = xyzservices.providers",
+      "sp = os.path.dirname(os.path.dirname(xyzservices.__file__))",
+      "ino = lambda p: os.stat(p).st_ino",
+      "import distributed, dask.array, distributed.cli.dask_worker, distributed.dashboard.scheduler",
+      "if " + JSON.stringify(DATAFRAMES ? "yes" : "") + ": import dask.dataframe",
+      "print(json.dumps({",
+      "  'avif': [features.check('avif'), AvifImagePlugin.SUPPORTED],",
+      "  'formats': [roundtrip(f) for f in ('PNG', 'JPEG', 'WEBP', 'TIFF')],",
+      "  'providers': len(xp.flatten()) > 100,",
+      "  'sameInode': ino(sys.prefix + '/share/xyzservices/providers.json') == ino(sp + '/xyzservices/data/providers.json'),",
+      "  'xau': [os.path.getsize(p) for p in glob.glob(sp + '/pillow.libs/libXau*')],",
+      "  'tini': os.path.getsize('/usr/bin/tini'),",
+      "  'tiniVersion': subprocess.run(['tini', '--version'], capture_output=True, text=True).stdout.strip().split(' - ')[0],",
+      "  'toolsImported': sorted(m for m in ('unittest', 'doctest', 'pdb', '_pydecimal', '_pyio', 'turtle') if m in sys.modules)}))",
     ]);
     const out = lastJson<{
       avif: boolean[];
@@ -599,6 +579,12 @@ test(
   },
   2 * MINUTE,
 );
+
+/** Runs a Python program (one line per entry) in a fresh container of the image; its stdout. */
+async function pythonInImage(lines: string[]): Promise<string> {
+  const { stdout } = await docker(["run", "--rm", pinned, "python", "-c", lines.join("\n")]);
+  return stdout;
+}
 
 /** Every file under `dir` (Dockerfile, scripts, config, wheels) keyed by relative path, as latin1 text. */
 function filesUnder(dir: string): Record<string, string> {
