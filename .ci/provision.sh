@@ -228,7 +228,7 @@ download_wheels() {
   say "pip download wheelhouse $set: $*"
   mkdir -p "$dest"
   # Debian bookworm has CPython 3.11 and glibc 2.36: any manylinux tag up to 2_28 runs there.
-  "$STATE/tools/bin/pip" download --quiet --only-binary=:all: \
+  "$STATE/tools/bin/pip" download --quiet --only-binary=:all: -c "$ROOT/.ci/wheel-constraints.txt" \
     --python-version 3.11 --implementation cp --abi cp311 \
     --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
     --platform manylinux_2_28_x86_64 --platform any \
