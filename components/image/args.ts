@@ -213,7 +213,7 @@ export interface OptimizationsArgs {
    */
   libraryCopies?: pulumi.Input<boolean>;
   /**
-   * Hard-link byte-identical files of the prefix (same owner and mode) to one copy, e.g. xyzservices' two `providers.json`.
+   * Hard-link byte-identical files of the prefix (same owner and mode, not shared objects) to one copy, e.g. xyzservices' two `providers.json`.
    * Default: `true` (`false` for seed).
    */
   duplicateFiles?: pulumi.Input<boolean>;

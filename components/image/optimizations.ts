@@ -207,13 +207,14 @@ export const TECHNIQUES: Readonly<Record<Name, Technique>> = {
     default: notSeed,
   },
   /**
-   * `duplicateFiles`: byte-identical files of the prefix (same owner and mode) become hard
-   * links to one copy, after strip and compile so nothing splits them again; xyzservices
-   * ships its 0.85 MB `providers.json` twice. Docker keeps hard links through `COPY --from`
-   * and stores the bytes once. Default true (false for seed).
+   * `duplicateFiles`: byte-identical files of the prefix (same owner and mode; not shared
+   * objects, which ld.so would take for one library) become hard links to one copy, after
+   * strip and compile so nothing splits them again: xyzservices ships its 0.85 MB
+   * `providers.json` twice, tzdata its alias zones as copies. Docker keeps hard links through
+   * `COPY --from` and stores the bytes once. Default true (false for seed).
    */
   duplicateFiles: {
-    doc: "Hard-link byte-identical files of the prefix (same owner and mode) to one copy, e.g. xyzservices' two `providers.json`.",
+    doc: "Hard-link byte-identical files of the prefix (same owner and mode, not shared objects) to one copy, e.g. xyzservices' two `providers.json`.",
     defaultText: "`true` (`false` for seed)",
     presets: ALL,
     default: notSeed,

@@ -45,9 +45,11 @@
 #   package-cache     everything in PREFIX/pkgs (conda's package cache); PREFIX/conda-meta stays
 #   duplicate-files   byte-identical non-empty regular files anywhere in PREFIX with the same
 #                     owner and mode become hard links to one copy (the first path in byte
-#                     order): xyzservices ships its providers.json twice. Run it after anything
-#                     that rewrites files in place (strip), which would split the link again.
-#                     Their bytes count as removed
+#                     order): xyzservices' two providers.json, tzdata's alias zones, license
+#                     and metadata copies. Shared objects (*.so, *.so.*) are left alone: ld.so
+#                     takes two paths of one inode for one library. Run it after anything that
+#                     rewrites files (strip), which would split the links again. Their bytes
+#                     count as removed
 #
 # Output, one line per rule and a total (a benchmark parses these lines; keep the format):
 #   slim-dask-prune: rule=<name> files=<n> bytes=<b>
@@ -257,7 +259,8 @@ run_rule() {
       # md5sum prints "HASH  PATH" (GNU and BusyBox alike; BusyBox has no cksum); sorted
       # bytewise, equal hashes are adjacent and the first path of a group is kept. cmp
       # confirms; a file that already is a link to the kept copy is not counted again.
-      find "$prefix" -type f ! -empty -exec md5sum {} + | LC_ALL=C sort >"$list"
+      find "$prefix" -type f ! -empty ! -name '*.so' ! -name '*.so.*' -exec md5sum {} + |
+        LC_ALL=C sort >"$list"
       group=
       keep=
       while IFS= read -r line; do
