@@ -36,9 +36,10 @@
 #                     *flight* below site-packages/pyarrow/), which dask never imports and no
 #                     other pyarrow library links: `import pyarrow.flight` then fails. Substrait
 #                     is not touched: libarrow_python links libarrow_substrait
-#   pillow-avif       Pillow's AVIF codec: the module PIL/_avif.*so and the libavif* its wheel vendors in
-#                     pillow.libs/ (nothing else links it). Pillow then acts as a build without
-#                     AVIF: features.check("avif") is false, AvifImagePlugin.SUPPORTED is false
+#   pillow-avif       Pillow's AVIF codec: the module PIL/_avif.*so and the libavif* its wheel
+#                     vendors in pillow.libs/ (nothing else links it). Pillow then acts as a
+#                     build without AVIF: features.check("avif") and AvifImagePlugin.SUPPORTED
+#                     are false
 #   library-copies    byte-identical copies of one shared library in one directory of
 #                     */site-packages/ (libx.so, libx.so.N: wheels cannot hold symlinks) become
 #                     symlinks to the longest name; their bytes count as removed

@@ -160,9 +160,10 @@ export function stdlibCompileCommand(python: string, compact: boolean): string {
 
 /**
  * Commands that follow the install inside its RUN: shims, prune, strip, compile, the final
- * prune (hard links), then the permissions: nothing under the prefix is writable by group or others (micromamba's base
- * makes its root prefix a+rwx and COPY --from keeps modes); a preset whose installer stays
- * usable at run time hands the prefix to the run-as account instead.
+ * prune (hard links), then the permissions: nothing under the prefix is writable by group
+ * or others (micromamba's base makes its root prefix a+rwx and COPY --from keeps modes); a
+ * preset whose installer stays usable at run time hands the prefix to the run-as account
+ * instead.
  */
 export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
   const preset = PRESETS[recipe.base];

@@ -70,15 +70,20 @@ function installRun(stages: Stage[]): Ins {
   return runs[0];
 }
 
+/** True when the command's first or second word (the program, or `sh`'s script) matches. */
+function runs(c: string[], pattern: RegExp): boolean {
+  return pattern.test(c[0]) || pattern.test(c[1] ?? "");
+}
+
 /** The command (words) of the install RUN whose first or second word matches. */
 function command(run: Ins, pattern: RegExp): string[] | undefined {
-  return commands(run).find((c) => pattern.test(c[0]) || pattern.test(c[1] ?? ""));
+  return commands(run).find((c) => runs(c, pattern));
 }
 
 /** The rules passed to prune.sh in the install RUN, every call in order; [] when never called. */
 function pruneRules(run: Ins): string[] {
   return commands(run)
-    .filter((c) => /prune\.sh$/.test(c[0]) || /prune\.sh$/.test(c[1] ?? ""))
+    .filter((c) => runs(c, /prune\.sh$/))
     .flatMap((c) => c.slice(3));
 }
 
