@@ -48,21 +48,7 @@ wait_for() {
 }
 
 install_packages() {
-  local wanted=(docker.io debootstrap shellcheck busybox docker-registry apache2-utils
-    python3 python3-venv curl ca-certificates)
-  local missing=()
-  local pkg
-  for pkg in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
-      missing+=("$pkg")
-  done
-  if ((${#missing[@]} == 0)); then
-    say "apt packages already installed: ${wanted[*]}"
-    return
-  fi
-  say "apt-get install ${missing[*]}"
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  bash "$ROOT/.ci/packages.sh" docker
 }
 
 start_dockerd() {
