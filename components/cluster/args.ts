@@ -101,10 +101,10 @@ export interface WorkerArgs {
    */
   threads?: pulumi.Input<number>;
   /**
-   * How a new image replaces the workers: `Recreate` stops the old ones first, so it needs no spare capacity; `RollingUpdate` starts new ones first and needs room for one more worker.
-   * Default: `Recreate`.
+   * How a change to the workers (image, env, memory, ...) replaces them.
+   * Default: `{type: RollingUpdate, maxSurge: "0", maxUnavailable: "25%"}`: in steps of a quarter, with no extra worker.
    */
-  updateStrategy?: pulumi.Input<string>;
+  updateStrategy?: pulumi.Input<UpdateStrategyArgs>;
   /**
    * CPU as a Kubernetes quantity (`2`, `500m`); requests = limits.
    * Default: none.
@@ -199,6 +199,25 @@ export interface ImagePullCredentialsArgs {
   password: pulumi.Input<string>;
 }
 
+/** Arguments of How a change to the workers (image, env, memory, ...) replaces them. */
+export interface UpdateStrategyArgs {
+  /**
+   * `RollingUpdate` replaces workers a few at a time; `Recreate` stops every worker before starting new ones.
+   * Default: `RollingUpdate`.
+   */
+  type?: pulumi.Input<string>;
+  /**
+   * RollingUpdate: workers started above `replicas` during a rollout, a count or a percentage (rounded up). Above 0 needs room for that many more workers.
+   * Default: `"0"`.
+   */
+  maxSurge?: pulumi.Input<string>;
+  /**
+   * RollingUpdate: workers stopped at once, a count or a percentage (rounded down; Kubernetes uses 1 when both this and maxSurge come to 0).
+   * Default: `"25%"`.
+   */
+  maxUnavailable?: pulumi.Input<string>;
+}
+
 /** Arguments of Taints the pods tolerate, as in the pod spec. */
 export interface TolerationArgs {
   /** Taint key to tolerate (empty with `Exists` tolerates every taint). */
@@ -240,7 +259,7 @@ export interface DaskClusterConfig {
 export interface WorkerConfig {
   replicas?: number;
   threads?: number;
-  updateStrategy?: string;
+  updateStrategy?: UpdateStrategyConfig;
   cpu?: string;
   memory?: string;
   env?: Record<string, string>;
@@ -266,6 +285,13 @@ export interface SchedulerConfig {
 export interface ImagePullCredentialsConfig {
   server: string;
   username: string;
+}
+
+/** How a change to the workers (image, env, memory, ...) replaces them., as plain values (a config file, or args once known). */
+export interface UpdateStrategyConfig {
+  type?: string;
+  maxSurge?: string;
+  maxUnavailable?: string;
 }
 
 /** Taints the pods tolerate, as in the pod spec., as plain values (a config file, or args once known). */

@@ -28,12 +28,17 @@ export const DEFAULT_RUN_AS_USER = 1000;
 export const DEFAULT_SERVICE_TYPE = "ClusterIP";
 /** Service types the chart's scheduler Service supports. */
 export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
-/** Worker Deployment strategies the chart renders (`worker.strategy.type`). */
-export const WORKER_UPDATE_STRATEGIES = ["Recreate", "RollingUpdate"] as const;
+/** Worker Deployment strategies (`worker.strategy.type`; the chart renders the whole object). */
+export const WORKER_UPDATE_STRATEGIES = ["RollingUpdate", "Recreate"] as const;
 /**
- * `Recreate`: workers request what they limit (guaranteed QoS), so on a full node a rolling
- * update's extra worker would stay Pending until the atomic timeout rolled the release back.
- * The chart renders only `strategy.type` (no maxSurge), and a new image restarts the scheduler,
- * which drops running work anyway, so stopping the old workers first costs nothing extra.
+ * Workers roll in place: never an extra worker (`maxSurge: 0`, so a full node or a quota at
+ * its limit needs no spare room), never all at once (`maxUnavailable: 25%`, rounded down by
+ * Kubernetes and at least 1: 2 workers roll one at a time, 100 in four steps of 25). A
+ * worker-only change (env, memory) keeps the others computing; Dask reruns the tasks of a
+ * worker that leaves. `Recreate` would stop every worker at once on every change.
  */
-export const DEFAULT_WORKER_UPDATE_STRATEGY = "Recreate";
+export const DEFAULT_WORKER_UPDATE_STRATEGY = "RollingUpdate";
+/** Extra workers a rolling update may add (none: it must fit where the old ones ran). */
+export const DEFAULT_WORKER_MAX_SURGE = "0";
+/** Workers a rolling update may take down at once. */
+export const DEFAULT_WORKER_MAX_UNAVAILABLE = "25%";

@@ -20,6 +20,7 @@ import {
   validateMap,
 } from "../common/validate";
 import { checkValuePaths } from "./chart-model";
+import { checkOwnedValuePaths } from "./owned-values";
 import {
   DEFAULT_CHART_REPOSITORY,
   DEFAULT_CHART_VERSION,
@@ -28,6 +29,8 @@ import {
   DEFAULT_SERVICE_TYPE,
   DEFAULT_TIMEOUT_SECONDS,
   DEFAULT_WORKER_REPLICAS,
+  DEFAULT_WORKER_MAX_SURGE,
+  DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
   SCHEDULER_PORT,
   SERVICE_TYPES,
@@ -135,6 +138,7 @@ function requireSecretText(value: unknown, field: string): string {
 function requireValues(value: unknown, field: string): Record<string, unknown> {
   const values = parseYamlMapping(value, field, "`worker: {annotations: {team: data}}`");
   checkValuePaths(values, field);
+  checkOwnedValuePaths(values, field);
   const port = valueAt(values, ["scheduler", "servicePort"]);
   if (port !== undefined && port !== SCHEDULER_PORT) {
     throw new SlimDaskError(
@@ -259,6 +263,44 @@ function podFields(reserved: Record<string, string>): FieldTable {
   };
 }
 
+/** A Deployment's count of pods: an integer or a percentage of the replicas. */
+function requireIntOrPercent(value: unknown, field: string): string {
+  // Config files may write a bare YAML number; component args take text.
+  const text = typeof value === "number" && Number.isInteger(value) ? String(value) : value;
+  const s = requireString(text, field);
+  const m = /^(0|[1-9][0-9]*)(%?)$/.exec(s);
+  if (!m || (m[2] === "%" && Number(m[1]) > 100)) {
+    throw new SlimDaskError(
+      field,
+      `${show(value)} is neither a pod count nor a percentage`,
+      'write a count such as "1" or a percentage such as "25%"',
+    );
+  }
+  return s;
+}
+
+/** How the worker Deployment replaces its pods (`worker.strategy`, rendered whole by the chart). */
+export const UPDATE_STRATEGY_FIELDS: FieldTable = {
+  type: {
+    type: string,
+    doc: "`RollingUpdate` replaces workers a few at a time; `Recreate` stops every worker before starting new ones.",
+    default: `\`${DEFAULT_WORKER_UPDATE_STRATEGY}\``,
+    check: (v, f) => requireOneOf(v, f, WORKER_UPDATE_STRATEGIES, "a worker update strategy"),
+  },
+  maxSurge: {
+    type: string,
+    doc: "RollingUpdate: workers started above `replicas` during a rollout, a count or a percentage (rounded up). Above 0 needs room for that many more workers.",
+    default: `\`"${DEFAULT_WORKER_MAX_SURGE}"\``,
+    check: requireIntOrPercent,
+  },
+  maxUnavailable: {
+    type: string,
+    doc: "RollingUpdate: workers stopped at once, a count or a percentage (rounded down; Kubernetes uses 1 when both this and maxSurge come to 0).",
+    default: `\`"${DEFAULT_WORKER_MAX_UNAVAILABLE}"\``,
+    check: requireIntOrPercent,
+  },
+};
+
 /** The worker pool. */
 export const WORKER_FIELDS: FieldTable = {
   replicas: {
@@ -274,10 +316,9 @@ export const WORKER_FIELDS: FieldTable = {
     check: (v, f) => requireInteger(v, f, 1),
   },
   updateStrategy: {
-    type: string,
-    doc: "How a new image replaces the workers: `Recreate` stops the old ones first, so it needs no spare capacity; `RollingUpdate` starts new ones first and needs room for one more worker.",
-    default: `\`${DEFAULT_WORKER_UPDATE_STRATEGY}\``,
-    check: (v, f) => requireOneOf(v, f, WORKER_UPDATE_STRATEGIES, "a worker update strategy"),
+    type: { kind: "object", name: "UpdateStrategy", fields: UPDATE_STRATEGY_FIELDS },
+    doc: "How a change to the workers (image, env, memory, ...) replaces them.",
+    default: `\`{type: ${DEFAULT_WORKER_UPDATE_STRATEGY}, maxSurge: "${DEFAULT_WORKER_MAX_SURGE}", maxUnavailable: "${DEFAULT_WORKER_MAX_UNAVAILABLE}"}\`: in steps of a quarter, with no extra worker`,
   },
   ...podFields({
     "--nthreads": "set `workers.threads` instead",

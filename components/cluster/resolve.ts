@@ -12,6 +12,8 @@ import {
   DEFAULT_SERVICE_TYPE,
   DEFAULT_TIMEOUT_SECONDS,
   DEFAULT_WORKER_REPLICAS,
+  DEFAULT_WORKER_MAX_SURGE,
+  DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
   SERVICE_TYPES,
   WORKER_UPDATE_STRATEGIES,
@@ -34,8 +36,16 @@ export interface ResolvedWorkers extends ResolvedPodSettings {
   replicas: number;
   /** Effective threads per worker; set only with cpu or memory (the chart ignores it otherwise). */
   threads?: number;
-  updateStrategy: (typeof WORKER_UPDATE_STRATEGIES)[number];
+  updateStrategy: ResolvedUpdateStrategy;
 }
+
+/** The worker Deployment's strategy as the chart renders it (counts as numbers, percentages as text). */
+export type ResolvedUpdateStrategy =
+  | { type: "Recreate" }
+  | {
+      type: "RollingUpdate";
+      rollingUpdate: { maxSurge: number | string; maxUnavailable: number | string };
+    };
 
 /** Scheduler settings with defaults filled in. */
 export interface ResolvedScheduler extends ResolvedPodSettings {
@@ -83,11 +93,48 @@ function pod(section: Checked): ResolvedPodSettings {
   return out;
 }
 
+/** A count stays a number, a percentage text: what Kubernetes' IntOrString expects. */
+const intOrPercent = (s: string): number | string => (s.endsWith("%") ? s : Number(s));
+
+function updateStrategy(u: Checked): ResolvedUpdateStrategy {
+  const field = "workers.updateStrategy";
+  const type =
+    (u.type as (typeof WORKER_UPDATE_STRATEGIES)[number]) ?? DEFAULT_WORKER_UPDATE_STRATEGY;
+  if (type === "Recreate") {
+    const set = ["maxSurge", "maxUnavailable"].find((k) => u[k] !== undefined);
+    if (set !== undefined) {
+      throw new SlimDaskError(
+        `${field}.${set}`,
+        "applies only to `type: RollingUpdate`; `Recreate` stops every worker first",
+        `drop \`${set}\`, or set \`${field}.type\` to \`RollingUpdate\``,
+      );
+    }
+    return { type };
+  }
+  const maxSurge = (u.maxSurge as string) ?? DEFAULT_WORKER_MAX_SURGE;
+  const maxUnavailable = (u.maxUnavailable as string) ?? DEFAULT_WORKER_MAX_UNAVAILABLE;
+  const zero = (s: unknown) => s === "0" || s === "0%";
+  if (zero(maxSurge) && zero(maxUnavailable)) {
+    throw new SlimDaskError(
+      `${field}.maxUnavailable`,
+      "is 0 and so is maxSurge: a rollout could neither add nor stop a worker, and Kubernetes refuses it",
+      `set \`${field}.maxUnavailable\` to "1" or "25%" (or allow a surge)`,
+    );
+  }
+  // Unknown parts (preview) stay unknown; they are rendered once known.
+  return {
+    type,
+    rollingUpdate: {
+      maxSurge: isKnown(maxSurge) ? intOrPercent(maxSurge) : maxSurge,
+      maxUnavailable: isKnown(maxUnavailable) ? intOrPercent(maxUnavailable) : maxUnavailable,
+    },
+  };
+}
+
 function workers(w: Checked): ResolvedWorkers {
   const out: ResolvedWorkers = {
     replicas: (w.replicas as number) ?? DEFAULT_WORKER_REPLICAS,
-    updateStrategy:
-      (w.updateStrategy as ResolvedWorkers["updateStrategy"]) ?? DEFAULT_WORKER_UPDATE_STRATEGY,
+    updateStrategy: updateStrategy((w.updateStrategy as Checked | undefined) ?? {}),
     ...pod(w),
   };
   const threads = w.threads;

@@ -57,7 +57,7 @@ export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
   const worker: ChartValues = {
     image: { ...image, dask_worker: "dask-worker", ...pullSecrets },
     replicas: c.workers.replicas,
-    strategy: { type: c.workers.updateStrategy },
+    strategy: structuredClone(c.workers.updateStrategy),
     ...podValues(c.workers),
     securityContext: { ...securityContext },
   };

@@ -1,8 +1,8 @@
 /**
- * The test chart (test/k8s/chart/dask) against components/cluster/pods.ts: both mirror the
- * published chart 2024.1.1's templates, so `helm template` of the chart with the values of
+ * The published dask chart (served by the cluster's https chart repository, digest checked)
+ * against components/cluster/pods.ts: `helm template` of the chart with the values of
  * `slim-dask values` must give exactly the containers `chartPods()` derives, plus the names,
- * ports, Service ports, placement and worker strategy of the published templates.
+ * ports, Service ports, placement and worker strategy DaskCluster relies on.
  */
 import { parseAllDocuments } from "yaml";
 import type { DaskClusterConfig } from "../../components/cluster/args";
@@ -11,10 +11,16 @@ import { chartFullname } from "../../components/cluster/addresses";
 import { DEFAULT_CHART_VERSION } from "../../components/cluster/constants";
 import * as path from "node:path";
 import * as fs from "node:fs";
-import { parse } from "yaml";
 import { repoRoot } from "../support/environment";
+import { exec } from "../support/exec";
 import { helm } from "./support/cluster-env";
-import { testChartDir, valuesFromCli } from "./support/release";
+import {
+  chartRepository,
+  publishedChart,
+  publishedChartFromRepository,
+  verifyChartDigest,
+} from "./support/published-chart";
+import { valuesFromCli } from "./support/release";
 
 const WORK_DIR = path.join(repoRoot(), "build", "k8s-chart");
 const IMAGE =
@@ -57,7 +63,7 @@ async function render(label: string, config: DaskClusterConfig) {
   const { stdout } = await helm([
     "template",
     config.releaseName as string,
-    testChartDir(),
+    await publishedChartFromRepository(),
     "--namespace",
     config.namespace ?? "default",
     "-f",
@@ -74,13 +80,86 @@ async function render(label: string, config: DaskClusterConfig) {
   return { release, docs, find };
 }
 
-test("the test chart is the dask chart at the version DaskCluster installs", () => {
-  const chart = parse(fs.readFileSync(path.join(testChartDir(), "Chart.yaml"), "utf8"));
-  expect(chart).toMatchObject({ name: "dask", version: DEFAULT_CHART_VERSION });
+test("DaskCluster's default chart version is the published archive the suite serves", () => {
+  expect(publishedChart().version).toBe(DEFAULT_CHART_VERSION);
 });
 
+test("the chart repository serves exactly the published archive; a tampered copy is refused", async () => {
+  const pulled = await publishedChartFromRepository();
+  expect(() => verifyChartDigest(pulled)).not.toThrow();
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  const tampered = path.join(WORK_DIR, `dask-${DEFAULT_CHART_VERSION}.tgz`);
+  fs.writeFileSync(tampered, Buffer.concat([fs.readFileSync(pulled), Buffer.from([0])]));
+  expect(() => verifyChartDigest(tampered)).toThrow(/not the published dask chart's/);
+  // The script that fills the repository refuses it as well, and copies nothing.
+  const dest = path.join(WORK_DIR, "fetch-dest");
+  fs.rmSync(dest, { recursive: true, force: true });
+  const fetch = await exec(
+    "bash",
+    [path.join(repoRoot(), "test", "k8s", "chart-repo", "fetch-chart.sh"), dest],
+    { env: { ...process.env, SLIM_DASK_DASK_CHART: tampered }, allowFailure: true },
+  );
+  expect(fetch.code).not.toBe(0);
+  expect(fetch.stderr).toContain(`not the published ${publishedChart().sha256}`);
+  expect(fs.readdirSync(dest)).toEqual([]);
+}, 120_000);
+
+test("the chart repository is https with the test CA and needs its login", async () => {
+  const repo = chartRepository();
+  expect(repo.url).toMatch(/^https:\/\//);
+  const status = async (...auth: string[]) =>
+    (
+      await exec("curl", [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--cacert",
+        repo.caFile,
+        ...auth,
+        `${repo.url}/index.yaml`,
+      ])
+    ).stdout;
+  expect(await status()).toBe("401");
+  expect(await status("--user", `${repo.username}:wrong`)).toBe("401");
+  // Without the CA the certificate is not trusted (curl exit 60), with it the login works.
+  const untrusted = await exec("curl", ["-s", "-o", "/dev/null", `${repo.url}/index.yaml`], {
+    allowFailure: true,
+  });
+  expect(untrusted.code).toBe(60);
+  const ok = await exec(
+    "curl",
+    ["-s", "--cacert", repo.caFile, "--config", "-", `${repo.url}/index.yaml`],
+    { input: `user = "${repo.username}:${repo.password}"\n` },
+  );
+  expect(ok.stdout).toContain(`digest: ${publishedChart().sha256}`);
+  // helm with a wrong password is refused too.
+  const wrong = await helm(
+    [
+      "pull",
+      "dask",
+      "--repo",
+      repo.url,
+      "--ca-file",
+      repo.caFile,
+      "--version",
+      publishedChart().version,
+      "--username",
+      repo.username,
+      "--password",
+      "not-the-password",
+      "--destination",
+      WORK_DIR,
+    ],
+    { allowFailure: true },
+  );
+  expect(wrong.code).not.toBe(0);
+  expect(wrong.stderr).toMatch(/401/);
+}, 120_000);
+
 test.each(Object.entries(CASES))(
-  "helm template of the test chart gives chartPods() containers (%s)",
+  "helm template of the published chart gives chartPods() containers (%s)",
   async (label, config) => {
     const { release, docs, find } = await render(label, config);
     const values = release.values as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -122,9 +201,11 @@ test.each(Object.entries(CASES))(
     expect(worker.spec.template.spec.containers[0].ports).toEqual([
       { containerPort: 8790, name: "dashboard" },
     ]);
-    // The published template renders only `strategy.type` (maxSurge cannot come from values).
+    // The worker Deployment renders the whole strategy: maxSurge 0, maxUnavailable 25%.
+    expect(worker.spec.strategy).toEqual(values.worker.strategy);
     expect(worker.spec.strategy).toEqual({
-      type: values.worker?.strategy?.type ?? "RollingUpdate",
+      type: "RollingUpdate",
+      rollingUpdate: { maxSurge: 0, maxUnavailable: "25%" },
     });
     const service = find("Service", `${fullname}-scheduler`);
     expect(service.spec.ports).toEqual([

@@ -23,7 +23,7 @@ grep -E " ($P|/var/lib/kubelet|/run/containerd/io\.containerd\.runtime\.v2\.task
 ip link show "$K8S_BRIDGE" >/dev/null 2>&1 && leftover "bridge $K8S_BRIDGE"
 ip -o addr show | grep -q " ${NODE_IP}/" && leftover "address $NODE_IP"
 ip netns list 2>/dev/null | grep -q '^cni-' && leftover "netns: $(ip netns list | grep '^cni-' | tr '\n' ' ')"
-ss -ltnupH 2>/dev/null | grep -E "($NODE_IP|127\.0\.0\.1):(6443|10250|10248|10249|10256|10257|10259|23790|23800|$REGISTRY_PORT) " &&
+ss -ltnupH 2>/dev/null | grep -E "($NODE_IP|127\.0\.0\.1):(6443|10250|10248|10249|10256|10257|10259|23790|23800|$REGISTRY_PORT|$CHART_REPO_PORT) " &&
   leftover "listeners above"
 # iptables: no KUBE-/CNI- chain or jump anywhere; built-in policies and chain set as before.
 for ipt in iptables ip6tables; do

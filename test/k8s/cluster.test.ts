@@ -37,6 +37,7 @@ import {
 } from "./support/pods";
 import { applyPullSecret, installRelease, valuesFromCli } from "./support/release";
 import { cpuMillis, nodeCpu } from "./support/capacity";
+import { summarizeRollout, watchPods } from "./support/pod-watch";
 
 const MINUTE = 60_000;
 const WORK_DIR = path.join(repoRoot(), "build", "k8s");
@@ -48,6 +49,7 @@ const WORKERS = 2;
 const WORKER_CPU = "1";
 const WORKER_MEMORY = "1Gi";
 const ONE_GI = 1024 ** 3;
+const WORKER_POOL = { replicas: WORKERS, cpu: WORKER_CPU, memory: WORKER_MEMORY };
 
 const started = Date.now();
 const timings: Record<string, number> = {};
@@ -56,6 +58,8 @@ let imageA: ClusterImage;
 let imageB: ClusterImage | undefined;
 let privateRef: string;
 let pullSecret: string;
+/** What the release runs now (set by every successful install or upgrade). */
+let lastConfig: DaskClusterConfig | undefined;
 
 async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
@@ -77,7 +81,7 @@ function clusterConfig(
     jupyter: false,
     runAsUser: IMAGE_UID,
     timeoutSeconds: 300,
-    workers: { replicas: WORKERS, cpu: WORKER_CPU, memory: WORKER_MEMORY },
+    workers: WORKER_POOL,
     scheduler: { memory: "1Gi" },
     imagePullCredentials: { server: registry, username: registryLogin().username },
     ...overrides,
@@ -85,6 +89,17 @@ function clusterConfig(
 }
 
 const address = () => schedulerAddress(RELEASE, NAMESPACE);
+
+/** The config of the release as last installed, with `overrides`: one change at a time. */
+function currentConfig(overrides: Partial<DaskClusterConfig>): DaskClusterConfig {
+  return { ...(lastConfig ?? clusterConfig((imageB ?? imageA).pinned)), ...overrides };
+}
+
+/** The node has no room for one more worker (what makes a surge impossible). */
+async function expectFullNode(): Promise<void> {
+  const cpu = await nodeCpu();
+  expect(cpu.allocatable - cpu.requested).toBeLessThan(cpuMillis(WORKER_CPU));
+}
 
 function client(name: string, image: string, script: string, args: string[]): ClientSpec {
   return { name, namespace: NAMESPACE, image, pullSecret, script, args };
@@ -168,6 +183,7 @@ test(
       code: 0,
       stderr: expect.any(String),
     });
+    lastConfig = release.config;
     const pods = await releasePods();
     expect(pods).toHaveLength(1 + WORKERS);
     const expected = chartPods(release.values, RELEASE);
@@ -276,7 +292,67 @@ test(
 );
 
 test(
-  "5. a changed recipe gives a new digest; helm upgrade rolls every pod onto it on a node with no spare CPU",
+  "5. a worker-only change (env) rolls the workers one at a time on a full node: a worker is Ready at every moment, no pod is left Pending, and a computation across the rollout is right",
+  async () => {
+    await expectFullNode();
+    const before = await componentPods(NAMESPACE, RELEASE, "worker");
+    expect(before).toHaveLength(WORKERS);
+    const oldNames = before.map((p) => p.metadata.name);
+    const image = (imageB ?? imageA).pinned;
+    // 0.5 s tasks, 240 of them: about a minute of work on two one-thread workers, longer than
+    // the rollout, so tasks run on old and on new workers.
+    const count = 240;
+    const spec = client("rolling", image, "rolling_work.py", [address(), String(count), "0.5"]);
+    await startClientPod(spec);
+    await waitFor(
+      "the computation to start",
+      3 * MINUTE,
+      async () => ((await podLogs(NAMESPACE, "rolling")).includes("STARTED") ? true : undefined),
+      1000,
+    );
+    const watch = watchPods(NAMESPACE, `release=${RELEASE},component=worker`);
+    await waitFor("the watch's initial list", MINUTE, async () =>
+      watch.events.length >= WORKERS ? true : undefined,
+    );
+    const from = watch.events.length;
+    const { release, result } = await timed("worker-only rollout", () =>
+      install("env-change", currentConfig({ workers: { ...WORKER_POOL, env: { ROLLED: "1" } } })),
+    );
+    const summary = summarizeRollout(await watch.stop(), from);
+    timings["worker-only rollout: longest unschedulable s"] =
+      (summary.longestUnschedulable?.ms ?? 0) / 1000;
+    expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr }).toEqual({
+      code: 0,
+      stderr: "",
+    });
+    // The default: no surge, a quarter at a time (Kubernetes makes that 1 of 2).
+    expect(release.values.worker).toMatchObject({
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "25%" } },
+    });
+    // At no moment were both workers gone, and nothing waits for CPU now.
+    expect(summary.minServing).toBeGreaterThanOrEqual(1);
+    expect(summary.leftPending).toEqual([]);
+    const after = await componentPods(NAMESPACE, RELEASE, "worker");
+    expect(after).toHaveLength(WORKERS);
+    expect(after.every(isReady)).toBe(true);
+    const newNames = after.map((p) => p.metadata.name);
+    expect(newNames.filter((n) => oldNames.includes(n))).toEqual([]);
+    for (const pod of after) {
+      const env = (pod.spec.containers[0] as { env?: { name: string; value: string }[] }).env;
+      expect(env).toContainEqual({ name: "ROLLED", value: "1" });
+    }
+    // The computation survived the rollout, and ran on the old workers and on the new ones.
+    const out = lastJson<{ sum: number; pods: string[] }>(await finishClientPod(spec, 10 * MINUTE));
+    expect(out.sum).toBe(Array.from({ length: count }, (_, i) => i * i).reduce((a, b) => a + b));
+    expect(out.pods.filter((p) => oldNames.includes(p)).length).toBeGreaterThan(0);
+    expect(out.pods.filter((p) => newNames.includes(p)).length).toBeGreaterThan(0);
+    lastConfig = release.config;
+  },
+  20 * MINUTE,
+);
+
+test(
+  "6. a changed recipe gives a new digest; helm upgrade moves the scheduler and the workers onto it on a full node, no pod left Pending",
   async () => {
     const b = await timed("buildAndPushB", () =>
       buildForCluster(
@@ -287,26 +363,31 @@ test(
     expect(b.tag).not.toBe(imageA.tag);
     expect(b.digest).not.toBe(imageA.digest);
 
-    // No room for one more worker: the default RollingUpdate (maxSurge 25% of 2 workers = 1
-    // pod) would need a whole CPU more than the node has left.
-    const cpu = await nodeCpu();
-    const spare = cpu.allocatable - cpu.requested;
-    const workerMillis = cpuMillis(WORKER_CPU);
-    expect(spare).toBeLessThan(workerMillis);
-    expect(Math.ceil(0.25 * WORKERS) * workerMillis).toBeGreaterThan(spare);
-
-    const { release, result } = await timed("upgrade", () =>
-      install("upgrade-b", clusterConfig(b.pinned)),
+    // No room for one more worker: Kubernetes' default surge (25% of 2 workers = 1 pod) would
+    // need a whole CPU more than the node has left.
+    await expectFullNode();
+    const watch = watchPods(NAMESPACE, `release=${RELEASE}`);
+    await waitFor("the watch's initial list", MINUTE, async () =>
+      watch.events.length >= 1 + WORKERS ? true : undefined,
     );
-    // Without DaskCluster's default worker strategy the surge worker stays Pending and helm
-    // rolls back after the timeout: helm's message says so.
+    const from = watch.events.length;
+    const { release, result } = await timed("upgrade", () =>
+      install("upgrade-b", currentConfig({ image: b.pinned })),
+    );
+    const summary = summarizeRollout(await watch.stop(), from);
+    timings["image upgrade: longest unschedulable s"] =
+      (summary.longestUnschedulable?.ms ?? 0) / 1000;
+    // With a surge the extra worker would stay Pending and helm would roll back after the
+    // timeout: helm's message would say so.
     expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr }).toEqual({
       code: 0,
       stderr: "",
     });
-    // Old workers stop before new ones start (the chart renders only `strategy.type`, so
-    // maxSurge cannot be set through values).
-    expect(release.values.worker).toMatchObject({ strategy: { type: "Recreate" } });
+    expect(release.values.worker).toMatchObject({
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0 } },
+    });
+    expect(summary.leftPending).toEqual([]);
+    lastConfig = release.config;
     // From here on the release runs B (later tests use whichever image is live).
     imageB = b;
     const pods = await waitFor(
@@ -330,14 +411,14 @@ test(
 );
 
 test(
-  "6. an upgrade to an image that does not exist fails, the release rolls back, the old pods keep serving",
+  "7. an upgrade to an image that does not exist fails, the release rolls back, the old pods keep serving",
   async () => {
     const current = imageB ?? imageA;
     const missing = `${registry}/slim-dask/k8s:missing@sha256:${"0".repeat(64)}`;
     const before = await helm(["history", RELEASE, "--namespace", NAMESPACE, "-o", "json"]);
     const revisions = JSON.parse(before.stdout) as { revision: number; status: string }[];
     const upgrade = timed("failed upgrade", () =>
-      install("missing", clusterConfig(missing, { timeoutSeconds: 90 })),
+      install("missing", currentConfig({ image: missing, timeoutSeconds: 90 })),
     );
     // While helm waits, the new pods cannot pull, and the old scheduler still answers clients.
     await waitFor(
@@ -394,7 +475,7 @@ test(
 );
 
 test(
-  "7. a worker deleted mid-computation and a restarted scheduler: the result is right, the workers reconnect",
+  "8. a worker deleted mid-computation and a restarted scheduler: the result is right, the workers reconnect",
   async () => {
     const image = (imageB ?? imageA).pinned;
     const count = 40;
@@ -447,7 +528,7 @@ test(
 );
 
 test(
-  "8. a wrong registry login in the pull Secret gives ImagePullBackOff, not a running pod",
+  "9. a wrong registry login in the pull Secret gives ImagePullBackOff, not a running pod",
   async () => {
     const releaseName = "badlogin";
     const config = clusterConfig(`${privateRef}@${imageA.digest}`, {

@@ -42,7 +42,7 @@ if [ -f "$P/pids/containerd" ]; then
   for c in $("${CTR[@]}" tasks ls -q 2>/dev/null); do "${CTR[@]}" tasks delete -f "$c" >/dev/null 2>&1; done
   for c in $("${CTR[@]}" containers ls -q 2>/dev/null); do "${CTR[@]}" containers delete "$c" >/dev/null 2>&1; done
 fi
-for n in kube-scheduler kube-controller-manager kube-apiserver etcd registry containerd; do stop "$n"; done
+for n in kube-scheduler kube-controller-manager kube-apiserver etcd registry chart-repo containerd; do stop "$n"; done
 # Shims outlive containerd: kill any still serving our containerd's address.
 for pid in $(pgrep -f "containerd-shim.*-address $P/containerd/containerd.sock" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
 say "processes stopped"

@@ -24,6 +24,8 @@ client='basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEnciphe
 svc_ip=${SERVICE_CIDR%.*}.1
 sign apiserver /CN=kube-apiserver "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:$svc_ip,IP:$NODE_IP\n"
 sign kubelet-server "/CN=$NODE_NAME" "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:$NODE_NAME,IP:$NODE_IP\n"
+# The chart repository's serving cert (test/k8s/chart-repo): helm verifies it with ca.crt.
+sign chart-repo /CN=slim-dask-ci-charts "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:$NODE_IP\n"
 sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$client"
 sign admin "/O=system:masters/CN=kubernetes-admin" "$client"
 sign controller-manager "/CN=system:kube-controller-manager" "$client"

@@ -173,6 +173,24 @@ registry_up() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY/v2
 wait_for registry 30 registry_up
 say "registry"
 
+# --- the published dask chart (digest checked) as a helm repository: https with the test CA,
+# behind a login generated per bring-up, as a private chart mirror would be.
+mkdir -p "$P/chart-repo/charts"
+bash "$here/chart-repo/fetch-chart.sh" "$P/chart-repo/charts"
+"$P/bin/helm" repo index "$P/chart-repo/charts" --url "$CHART_REPO"
+grep -q "digest: $DASK_CHART_SHA256" "$P/chart-repo/charts/index.yaml" ||
+  die "the chart repository's index.yaml does not give the published digest $DASK_CHART_SHA256"
+umask 077
+echo slim-dask-charts >"$P/chart-repo/username"
+head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$P/chart-repo/password"
+umask 022
+run chart-repo python3 "$here/chart-repo/serve.py" "$NODE_IP" "$CHART_REPO_PORT" "$P/chart-repo/charts" \
+  "$P/pki/chart-repo.crt" "$P/pki/chart-repo.key" "$P/chart-repo/username" "$P/chart-repo/password"
+# 401 without a login is the ready answer.
+charts_up() { [ "$(curl -s --cacert "$P/pki/ca.crt" -o /dev/null -w '%{http_code}' "$CHART_REPO/index.yaml")" = 401 ]; }
+wait_for chart-repo 30 charts_up
+say "chart repository"
+
 # --- etcd and the control plane.
 K=$P/pki
 run etcd etcd --name slim-dask --data-dir "$P/etcd" \
@@ -258,5 +276,6 @@ export PATH=$P/bin:\$PATH
 export HELM_CACHE_HOME=$P/helm/cache HELM_CONFIG_HOME=$P/helm/config HELM_DATA_HOME=$P/helm/data
 export SLIM_DASK_K8S_HOME=$P
 export SLIM_DASK_K8S_REGISTRY=$REGISTRY
+export SLIM_DASK_K8S_CHART_REPO=$CHART_REPO
 ENV
 say "cluster up: source $P/env"

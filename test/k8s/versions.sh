@@ -19,3 +19,9 @@ NODE_NAME=slim-dask-node
 REGISTRY_PORT=5056
 REGISTRY=$NODE_IP:$REGISTRY_PORT
 export PATH=$PATH:/usr/local/go/bin
+# The dask chart as published at https://helm.dask.org: the CI cluster serves exactly this
+# archive (the digest is the one in that repository's index.yaml) from its own chart repository.
+DASK_CHART_VERSION=2024.1.1
+DASK_CHART_SHA256=33b5ef503c6cc08a8c6f641d605ff4b993ff25f7b1aa113200f7f73cdc28581e
+CHART_REPO_PORT=5057
+CHART_REPO=https://$NODE_IP:$CHART_REPO_PORT

@@ -169,7 +169,12 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       ...pod,
       replicas: "number",
       threads: "number",
-      updateStrategy: "string",
+      updateStrategy: "ref:UpdateStrategyArgs",
+    });
+    expect(typesOf(schema.types["slim-dask:index:UpdateStrategyArgs"].properties ?? {})).toEqual({
+      type: "string",
+      maxSurge: "string",
+      maxUnavailable: "string",
     });
     expect(typesOf(schema.types["slim-dask:index:SchedulerArgs"].properties ?? {})).toEqual({
       ...pod,

@@ -5,10 +5,10 @@ import type { DaskClusterConfig } from "../../../components/cluster/args";
 import { dockerConfigJson, pullSecretName } from "../../../components/cluster/pull-secret";
 import { resolveClusterConfig } from "../../../components/cluster/resolve";
 import type { ChartValues } from "../../../components/cluster/addresses";
-import { repoRoot } from "../../support/environment";
 import { ExecResult } from "../../support/exec";
 import { slimDaskCli } from "../../support/slim-build";
 import { apply, helm } from "./cluster-env";
+import { CHART_REPO_NAME, publishedChartFromRepository } from "./published-chart";
 
 /**
  * A dask release on the CI cluster, deployed the way DaskCluster deploys it: values from the
@@ -16,11 +16,6 @@ import { apply, helm } from "./cluster-env";
  * `pullSecretName`, and `helm upgrade --install` with the flags of DaskCluster's
  * helm.v3.Release (atomic, timeout, namespace, release name, chart version).
  */
-
-/** The test copy of the dask chart's scheduler and worker templates. */
-export function testChartDir(): string {
-  return path.join(repoRoot(), "test", "k8s", "chart", "dask");
-}
 
 /** What one `slim-dask values` run gave. */
 export interface ReleaseValues {
@@ -67,14 +62,17 @@ export async function applyPullSecret(
   return name;
 }
 
-/** The `helm upgrade --install` arguments DaskCluster's Release amounts to. */
+/**
+ * The `helm upgrade --install` arguments DaskCluster's Release amounts to, installing the
+ * published chart from the cluster's chart repository.
+ */
 export function helmInstallArgs(config: DaskClusterConfig, valuesFile: string): string[] {
   const c = resolveClusterConfig(config);
   return [
     "upgrade",
     "--install",
     c.releaseName,
-    testChartDir(),
+    `${CHART_REPO_NAME}/dask`,
     "--version",
     c.chartVersion,
     "--namespace",
@@ -88,11 +86,15 @@ export function helmInstallArgs(config: DaskClusterConfig, valuesFile: string): 
   ];
 }
 
-/** Installs or upgrades; resolves with helm's result (check `code` when failure is expected). */
-export function installRelease(
+/**
+ * Installs or upgrades from the chart repository (added, and its chart's digest checked, on
+ * first use); resolves with helm's result (check `code` when failure is expected).
+ */
+export async function installRelease(
   release: ReleaseValues,
   options: { allowFailure?: boolean } = {},
 ): Promise<ExecResult> {
+  await publishedChartFromRepository();
   const timeoutSeconds = resolveClusterConfig(release.config).timeoutSeconds;
   return helm(helmInstallArgs(release.config, release.file), {
     allowFailure: options.allowFailure,

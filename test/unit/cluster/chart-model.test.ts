@@ -28,6 +28,10 @@ describe("isKnownValuePath", () => {
     "worker.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution",
     "scheduler.nodeSelector.kubernetes.io/arch",
     "worker.mounts.volumes.0.emptyDir",
+    // The main worker Deployment renders the whole strategy object.
+    "worker.strategy.rollingUpdate.maxSurge",
+    "worker.metrics.podMonitor.targetLabels",
+    "additional_worker_groups.0.strategy.type",
   ])("%s is known", (path) => {
     expect(isKnownValuePath(p(path))).toBe(true);
   });
@@ -41,8 +45,15 @@ describe("isKnownValuePath", () => {
     "additional_worker_groups.name",
     "additional_worker_groups.-1.name",
     "additional_worker_groups.0.bogus",
-    "worker.strategy.rollingUpdate",
     "jupyter.ingress.host",
+    // Listed in values.yaml or read only by NOTES.txt: no template renders them.
+    "jupyter.name",
+    "scheduler.name",
+    "webUI.name",
+    "jupyter.passwordHint",
+    "worker.metrics.podMonitor.podTargetLabels",
+    "additional_worker_groups.0.livenessProbe",
+    "additional_worker_groups.0.strategy.rollingUpdate",
   ])("%s is unknown", (path) => {
     expect(isKnownValuePath(p(path))).toBe(false);
   });
@@ -88,6 +99,22 @@ describe("checkValuePaths", () => {
         checkValuePaths({ additional_worker_groups: [{ name: "a" }, { name: "b", nme: "c" }] }),
       ).field,
     ).toBe("values.additional_worker_groups[1].nme");
+  });
+
+  test.each([
+    ["jupyter.name", "no template reads it"],
+    ["scheduler.name", "NOTES.txt"],
+    ["worker.metrics.podMonitor.podTargetLabels", "reads `targetLabels`"],
+    ["scheduler.metrics.serviceMonitor.metricRelabelings", "two arguments"],
+  ])("%s: a key people expect that changes no resource says why", (dotted, why) => {
+    const values: Record<string, unknown> = {};
+    dotted.split(".").reduce<Record<string, unknown>>((node, key, i, all) => {
+      node[key] = i === all.length - 1 ? ["x"] : {};
+      return node[key] as Record<string, unknown>;
+    }, values);
+    const e = errorOf(() => checkValuePaths(values));
+    expect(e.field).toBe(`values.${dotted}`);
+    expect(e.problem).toContain(why);
   });
 
   test("rejects a scalar where the chart expects a mapping or list", () => {

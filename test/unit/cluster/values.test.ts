@@ -124,7 +124,10 @@ describe("daskChartValues field mapping", () => {
     ["worker.securityContext.runAsUser", 4242],
     ["scheduler.securityContext.runAsGroup", 4343],
     ["worker.securityContext.fsGroup", 4343],
-    ["worker.strategy.type", "Recreate"],
+    [
+      "worker.strategy",
+      { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: "25%" } },
+    ],
   ])("%s", (path, expected) => {
     expect(at(values, path)).toEqual(expected);
   });
@@ -163,28 +166,96 @@ describe("raw values", () => {
   test("are merged last, deep, with lists replaced", () => {
     const values = daskChartValues({
       image: PINNED,
-      workers: { replicas: 2, cpu: "1", memory: "2Gi", extraArgs: ["--a"] },
+      workers: { replicas: 2, cpu: "1", memory: "2Gi" },
       values: {
         worker: {
-          replicas: 9,
-          resources: { limits: { "nvidia.com/gpu": 1 } },
-          extraArgs: ["--b"],
+          annotations: { team: "data" },
+          mounts: { volumes: [{ name: "a", emptyDir: {} }] },
           portDashboard: 9000,
         },
-        jupyter: { enabled: true },
+        scheduler: { serviceAnnotations: { a: "1" }, livenessProbe: { httpGet: { port: 8787 } } },
       },
     });
-    expect(at(values, "worker.replicas")).toBe(9);
-    expect(at(values, "worker.resources.limits")).toEqual({
-      cpu: "1",
-      memory: "2Gi",
-      "nvidia.com/gpu": 1,
-    });
-    expect(at(values, "worker.resources.requests")).toEqual({ cpu: "1", memory: "2Gi" });
-    expect(at(values, "worker.extraArgs")).toEqual(["--b"]);
+    expect(at(values, "worker.replicas")).toBe(2);
+    expect(at(values, "worker.annotations")).toEqual({ team: "data" });
+    expect(at(values, "worker.mounts.volumes")).toEqual([{ name: "a", emptyDir: {} }]);
     expect(at(values, "worker.portDashboard")).toBe(9000);
     expect(at(values, "worker.image.dask_worker")).toBe("dask-worker");
-    expect(at(values, "jupyter.enabled")).toBe(true);
+    expect(at(values, "scheduler.serviceAnnotations")).toEqual({ a: "1" });
+    expect(at(values, "scheduler.livenessProbe.httpGet.port")).toBe(8787);
+  });
+
+  // What a typed field guarantees cannot be undone through raw values: each path names its field.
+  test.each([
+    [
+      { worker: { image: { repository: "evil/image", tag: "latest" } } },
+      "values.worker.image",
+      "`image`",
+    ],
+    [{ scheduler: { image: { tag: "latest" } } }, "values.scheduler.image", "`image`"],
+    [
+      { worker: { image: { pullSecrets: [{ name: "x" }] } } },
+      "values.worker.image.pullSecrets",
+      "`imagePullCredentials`",
+    ],
+    [
+      { jupyter: { image: { pullSecrets: [] } } },
+      "values.jupyter.image.pullSecrets",
+      "`imagePullCredentials`",
+    ],
+    [
+      { scheduler: { securityContext: { runAsUser: 0, runAsNonRoot: false } } },
+      "values.scheduler.securityContext",
+      "`runAsUser` / `runAsGroup`",
+    ],
+    [
+      { worker: { securityContext: {} } },
+      "values.worker.securityContext",
+      "`runAsUser` / `runAsGroup`",
+    ],
+    [
+      { worker: { resources: { limits: { "nvidia.com/gpu": 1 } } } },
+      "values.worker.resources",
+      "`workers.cpu` / `workers.memory`",
+    ],
+    [
+      { worker: { threads_per_worker: 8 } },
+      "values.worker.threads_per_worker",
+      "`workers.threads`",
+    ],
+    [
+      { worker: { default_resources: { memory: "1Gi" } } },
+      "values.worker.default_resources",
+      "`workers.cpu` / `workers.memory`",
+    ],
+    [{ worker: { replicas: 9 } }, "values.worker.replicas", "`workers.replicas`"],
+    [
+      { worker: { strategy: { type: "Recreate" } } },
+      "values.worker.strategy",
+      "`workers.updateStrategy`",
+    ],
+    [
+      { worker: { extraArgs: ["--nthreads", "64"] } },
+      "values.worker.extraArgs",
+      "`workers.extraArgs`",
+    ],
+    [{ worker: { env: [{ name: "A", value: "1" }] } }, "values.worker.env", "`workers.env`"],
+    [
+      { scheduler: { resources: {} } },
+      "values.scheduler.resources",
+      "`scheduler.cpu` / `scheduler.memory`",
+    ],
+    [{ jupyter: { enabled: true } }, "values.jupyter.enabled", "`jupyter`"],
+    [
+      { additional_worker_groups: [{ name: "gpu" }, { name: "b", image: { tag: "x" } }] },
+      "values.additional_worker_groups[1].image",
+      "`image`",
+    ],
+  ])("%j is refused: %s belongs to %s", (values, field, owner) => {
+    const e = errorOf(() => daskChartValues({ image: PINNED, values }));
+    expect(e.field).toBe(field);
+    expect(e.problem).toContain("set by slim-dask");
+    expect(e.fix).toBe(`set ${owner} instead`);
   });
 
   test("unknown paths are errors naming the full path with a suggestion", () => {
