@@ -128,6 +128,9 @@ build_base() {
 #     -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) -exec rm -rf '{}' +
 # so its standard library ships without bytecode. Debian's python3 lives in /usr/lib/python3*:
 # do the same there, then flatten (export/import) so the image holds no deleted files.
+# Containers that need no network get none (`--network none`): under heavy container churn
+# dockerd sometimes fails to attach a veth to docker0 ("could not find bridge docker0", seen
+# on a fresh machine while builds ran beside provisioning), and these steps never need one.
 build_faithful_base() {
   if docker image inspect "$FAITHFUL_BASE" >/dev/null 2>&1; then
     say "base image $FAITHFUL_BASE already built"
@@ -136,7 +139,7 @@ build_faithful_base() {
   local name="slim-dask-faithful-$$"
   say "building $FAITHFUL_BASE from $SLIM_BASE (no stdlib bytecode, no test dirs)"
   docker rm -f "$name" >/dev/null 2>&1 || true
-  docker run --name "$name" "$SLIM_BASE" sh -c "find /usr/lib/python3* /usr/local -depth \
+  docker run --network none --name "$name" "$SLIM_BASE" sh -c "find /usr/lib/python3* /usr/local -depth \
     \( \( -type d -a \( -name test -o -name tests -o -name idle_test \) \) \
     -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) \
     -exec rm -rf '{}' + && find /usr/lib/python3* -type d -name __pycache__ -empty -delete"
@@ -147,16 +150,16 @@ build_faithful_base() {
     - "$FAITHFUL_BASE" >/dev/null
   docker rm -f "$name" >/dev/null
   local left
-  left="$(docker run --rm "$FAITHFUL_BASE" sh -c 'find /usr/lib/python3* -name "*.pyc" | wc -l')"
+  left="$(docker run --rm --network none "$FAITHFUL_BASE" sh -c 'find /usr/lib/python3* -name "*.pyc" | wc -l')"
   [[ "$left" == 0 ]] || die "$FAITHFUL_BASE still holds $left stdlib .pyc files"
   say "built $FAITHFUL_BASE: stdlib without bytecode, like python:3.11-slim"
 }
 
 check_base() {
   local name="$1"
-  docker run --rm "$name" python3 -c 'import sys, venv; print(sys.version.split()[0])' >/dev/null ||
+  docker run --rm --network none "$name" python3 -c 'import sys, venv; print(sys.version.split()[0])' >/dev/null ||
     die "base image $name cannot run python3 with venv"
-  say "base image $name runs python3 $(docker run --rm "$name" python3 -c 'import sys; print(sys.version.split()[0])')"
+  say "base image $name runs python3 $(docker run --rm --network none "$name" python3 -c 'import sys; print(sys.version.split()[0])')"
 }
 
 registry_answers() {
