@@ -95,6 +95,21 @@ function currentConfig(overrides: Partial<DaskClusterConfig>): DaskClusterConfig
   return { ...(lastConfig ?? clusterConfig((imageB ?? imageA).pinned)), ...overrides };
 }
 
+/** Waits until a Deployment of the release has rolled out completely. */
+async function rolloutStatus(component: "scheduler" | "worker"): Promise<void> {
+  await kubectl(
+    [
+      "-n",
+      NAMESPACE,
+      "rollout",
+      "status",
+      `deploy/${chartFullname(RELEASE)}-${component}`,
+      "--timeout=300s",
+    ],
+    { timeoutMs: 6 * MINUTE },
+  );
+}
+
 /** The node has no room for one more worker (what makes a surge impossible). */
 async function expectFullNode(): Promise<void> {
   const cpu = await nodeCpu();
@@ -318,6 +333,9 @@ test(
     const { release, result } = await timed("worker-only rollout", () =>
       install("env-change", currentConfig({ workers: { ...WORKER_POOL, env: { ROLLED: "1" } } })),
     );
+    // helm --wait (and so the Release) returns once replicas - maxUnavailable new workers are
+    // Ready: the last one may still be starting. The rollout ends when the Deployment says so.
+    await timed("worker-only rollout after helm returned", () => rolloutStatus("worker"));
     const summary = summarizeRollout(await watch.stop(), from);
     timings["worker-only rollout: longest unschedulable s"] =
       (summary.longestUnschedulable?.ms ?? 0) / 1000;
@@ -342,9 +360,14 @@ test(
       expect(env).toContainEqual({ name: "ROLLED", value: "1" });
     }
     // The computation survived the rollout, and ran on the old workers and on the new ones.
-    const out = lastJson<{ sum: number; pods: string[] }>(await finishClientPod(spec, 10 * MINUTE));
+    const logs = await finishClientPod(spec, 10 * MINUTE);
+    const out = lastJson<{ sum: number; pods: string[] }>(logs);
     expect(out.sum).toBe(Array.from({ length: count }, (_, i) => i * i).reduce((a, b) => a + b));
-    expect(out.pods.filter((p) => oldNames.includes(p)).length).toBeGreaterThan(0);
+    // It was running on the old workers when the change started, and its kept results come
+    // from the new ones (a leaving worker's results are recomputed by the others).
+    const started = JSON.parse(/STARTED (\{.*\})/.exec(logs)?.[1] ?? "{}") as { pods?: string[] };
+    expect(started.pods?.length).toBeGreaterThan(0);
+    expect(started.pods?.filter((p) => !oldNames.includes(p))).toEqual([]);
     expect(out.pods.filter((p) => newNames.includes(p)).length).toBeGreaterThan(0);
     lastConfig = release.config;
   },
@@ -374,6 +397,10 @@ test(
     const { release, result } = await timed("upgrade", () =>
       install("upgrade-b", currentConfig({ image: b.pinned })),
     );
+    await timed("image rollout after helm returned", async () => {
+      await rolloutStatus("scheduler");
+      await rolloutStatus("worker");
+    });
     const summary = summarizeRollout(await watch.stop(), from);
     timings["image upgrade: longest unschedulable s"] =
       (summary.longestUnschedulable?.ms ?? 0) / 1000;
@@ -498,17 +525,7 @@ test(
     const [scheduler] = await componentPods(NAMESPACE, RELEASE, "scheduler");
     await timed("scheduler restart", async () => {
       await deletePod(NAMESPACE, scheduler.metadata.name);
-      await kubectl(
-        [
-          "-n",
-          NAMESPACE,
-          "rollout",
-          "status",
-          `deploy/${chartFullname(RELEASE)}-scheduler`,
-          "--timeout=180s",
-        ],
-        { timeoutMs: 4 * MINUTE },
-      );
+      await rolloutStatus("scheduler");
       const waited = await runClientPod<{ workers: string[] }>(
         client("reconnect", image, "wait_workers.py", [address(), String(WORKERS), "240"]),
         6 * MINUTE,

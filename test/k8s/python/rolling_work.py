@@ -2,7 +2,9 @@
 
 argv: scheduler address, task count, seconds per task. Each task sleeps, then returns its
 square and the name of the pod it ran on (the pod's hostname). Prints "STARTED" once tasks are
-running, then one JSON line: the sum and the sorted pod names that ran tasks.
+running, with the pods that run them (`STARTED {"pods": [...]}`), then one JSON line: the sum
+and the sorted pod names whose results were kept (a leaving worker's results are recomputed
+elsewhere, so these are the pods that were there at the end).
 """
 import json
 import socket
@@ -25,7 +27,9 @@ futures = client.map(slow_square, range(count), pure=False)
 deadline = time.monotonic() + 60
 while time.monotonic() < deadline and not any(client.processing().values()):
     time.sleep(0.1)
-print("STARTED", flush=True)
+hosts = client.run(socket.gethostname)
+busy = sorted({hosts[addr] for addr, tasks in client.processing().items() if tasks and addr in hosts})
+print("STARTED " + json.dumps({"pods": busy}), flush=True)
 results = client.gather(futures)
 print(
     json.dumps({"sum": sum(r[0] for r in results), "pods": sorted({r[1] for r in results})}),
