@@ -43,6 +43,10 @@ EOF
   (cd "$wrap" && go build -trimpath -o "$out.tmp" \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  # The Automation API checks `pulumi version` against its minimum: make sure the -X took effect.
+  local v
+  v=$(PULUMI_SKIP_UPDATE_CHECK=1 "$out.tmp" version)
+  [ "$v" = "$PULUMI_VERSION" ] || { echo "$out.tmp reports version '$v', not $PULUMI_VERSION" >&2; return 1; }
   finish "$out"
   say "built $out"
 }
