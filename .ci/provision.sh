@@ -128,9 +128,9 @@ build_base() {
 #     -o \( -type f -a \( -name '*.pyc' -o -name '*.pyo' -o -name 'libpython*.a' \) \) \) -exec rm -rf '{}' +
 # so its standard library ships without bytecode. Debian's python3 lives in /usr/lib/python3*:
 # do the same there, then flatten (export/import) so the image holds no deleted files.
-# Containers that need no network get none (`--network none`): under heavy container churn
-# dockerd sometimes fails to attach a veth to docker0 ("could not find bridge docker0", seen
-# on a fresh machine while builds ran beside provisioning), and these steps never need one.
+# Containers that need no network get none (`--network none`): these steps never use one, and
+# without a network they do not depend on docker0 (seen gone on a shared machine, where a second
+# dockerd started with `--bridge none` had deleted it: "could not find bridge docker0").
 build_faithful_base() {
   if docker image inspect "$FAITHFUL_BASE" >/dev/null 2>&1; then
     say "base image $FAITHFUL_BASE already built"

@@ -4,6 +4,14 @@
  * print it as-is and a Pulumi program fails before any resource is registered.
  */
 export class SlimDaskError extends Error {
+  /**
+   * Marks the error as a `pulumi.RunError` (the SDK tests this member, so that copies of the
+   * SDK recognise each other's errors): a Pulumi program that fails with it prints the one-line
+   * message, not an "unhandled exception" with a stack trace. Set here rather than by extending
+   * RunError so the CLI does not load the Pulumi SDK.
+   */
+  public readonly __pulumiRunError = true;
+
   constructor(
     /** Dotted path of the offending field, e.g. `workers.memory` or `packages[2]`. */
     public readonly field: string,

@@ -82,3 +82,10 @@ test("checkedField validates an Output field when known and reports on the compo
   // Plain values are checked at once, in the constructor's call.
   expect(() => checkedField("Data", (v) => check(v, "namespace"), holder)).toThrow(SlimDaskError);
 });
+
+test("a SlimDaskError is a pulumi.RunError: a failing program prints its message, not a stack", () => {
+  const e = new SlimDaskError("workers.memory", '"500m" is not a memory quantity', "write `512Mi`");
+  expect(pulumi.RunError.isInstance(e)).toBe(true);
+  expect(pulumi.ResourceError.isInstance(e)).toBe(false);
+  expect(e).toBeInstanceOf(Error);
+});
