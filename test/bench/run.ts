@@ -3,7 +3,8 @@
  * each size technique turned off one at a time, for the 2019 article's package set and for
  * today's `dask[complete]`, the default image of the article's set plus pyarrow; the dask
  * work each default image can do (checked in the image); and worker cold starts per bytecode
- * policy, on the faithful python:*-slim stand-in. Writes build/bench-report.json and
+ * policy, on the faithful python:*-slim stand-in. Builds use BuildKit, as `docker.Image` does
+ * (`SLIM_DASK_BUILDER=legacy` for the legacy builder). Writes build/bench-report.json and
  * build/bench-report.md and prints the report. A failed build or measurement is reported
  * in the output (and makes the exit code 1); it never crashes the run.
  */
