@@ -47,12 +47,12 @@ import {
   forgetBuilds,
   hardLinks,
   HardLinks,
-  symlinkBytes,
-  treeListing,
   INLINE_CACHE_KEY,
   layerSizes,
   rebuildFromCache,
   registryConfig,
+  symlinkBytes,
+  treeListing,
 } from "../support/builders";
 import { parsePruneReport, pruneRulesOf } from "../support/prune-log";
 import {
