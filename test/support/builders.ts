@@ -114,10 +114,18 @@ export async function registryConfig(
 export const INLINE_CACHE_KEY = "moby.buildkit.cache.v0";
 
 /**
- * Makes the next build of these images start from nothing local: BuildKit's whole build
- * cache is pruned (the engine has one; there is no pruning one build's records) and the
- * images are removed under every name by ID. The legacy builder's cache is the local
- * images, so `images` must name the build stage too (see {@link buildStageImage}).
+ * Empties BuildKit's build cache. The engine has one, and there is no pruning one build's
+ * records: every BuildKit build on the engine loses its cache.
+ */
+export async function pruneBuildCache(): Promise<void> {
+  // The build client: a 23+ client without buildx warns that the legacy builder is deprecated.
+  await exec(await buildClient(), ["builder", "prune", "--all", "--force"]);
+}
+
+/**
+ * Makes the next build of these images start from nothing local: BuildKit's build cache is
+ * emptied and the images are removed under every name by ID. The legacy builder's cache is
+ * the local images, so `images` must name the build stage too (see {@link buildStageImage}).
  */
 export async function forgetBuilds(images: string[]): Promise<void> {
   const ids = new Set<string>();
@@ -128,8 +136,7 @@ export async function forgetBuilds(images: string[]): Promise<void> {
     if (r.code === 0) ids.add(r.stdout.trim());
   }
   if (ids.size > 0) await docker(["rmi", "--force", ...ids]);
-  // The build client: a 23+ client without buildx warns that the legacy builder is deprecated.
-  await exec(await buildClient(), ["builder", "prune", "--all", "--force"]);
+  await pruneBuildCache();
 }
 
 /**
