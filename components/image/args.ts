@@ -21,7 +21,7 @@ export interface SlimDaskImageArgs {
    */
   push?: pulumi.Input<boolean>;
   /**
-   * Images whose layers `docker build` may reuse (`--cache-from`), e.g. the last pushed tag.
+   * Images whose layers the build may reuse (`--cache-from`), e.g. the last pushed tag. BuildKit reuses only layers an image's inline cache metadata describes, so every image slim-dask builds carries it (`BUILDKIT_INLINE_CACHE=1`, 2.7 KB more image config for the pip preset), pushed or not, with or without `cacheFrom`: the build that pushes an image cannot know that a later one will name it here.
    * Default: `[]`.
    */
   cacheFrom?: pulumi.Input<pulumi.Input<string>[]>;

@@ -12,6 +12,9 @@ import { splitImageConfig } from "./image-config";
 import { resolveRecipe } from "./recipe";
 import { ImageRecipe } from "./recipe-types";
 
+/** The build arg that makes BuildKit write inline cache metadata into the image it builds. */
+export const INLINE_CACHE_ARG = "BUILDKIT_INLINE_CACHE";
+
 /** A recipe and the build context it renders to. */
 interface Built {
   recipe: ImageRecipe;
@@ -114,6 +117,11 @@ export class SlimDaskImage extends pulumi.ComponentResource {
           context: written,
           dockerfile: map(written, (d) => path.join(d, "Dockerfile")),
           platform: map(result, (b) => b.recipe.platform),
+          // BuildKit (the provider's default, pinned here) records the cache metadata a later
+          // build's `cacheFrom` needs, in every image: the build that pushes an image cannot
+          // know whether the next one will use it as a cache (see `cacheFrom` in fields.ts).
+          builderVersion: docker.BuilderVersion.BuilderBuildKit,
+          args: { [INLINE_CACHE_ARG]: "1" },
           ...(args.cacheFrom === undefined
             ? {}
             : { cacheFrom: { images: field<string[]>("cacheFrom", undefined) } }),

@@ -3,7 +3,8 @@
  * each size technique turned off one at a time, for the 2019 article's package set and for
  * today's `dask[complete]`, the default image of the article's set plus pyarrow; the dask
  * work each default image can do (checked in the image); and worker cold starts per bytecode
- * policy, on the faithful python:*-slim stand-in. Writes build/bench-report.json and
+ * policy, on the faithful python:*-slim stand-in. Builds use BuildKit, as `docker.Image` does
+ * (`SLIM_DASK_BUILDER=legacy` for the legacy builder). Writes build/bench-report.json and
  * build/bench-report.md and prints the report. A failed build or measurement is reported
  * in the output (and makes the exit code 1); it never crashes the run.
  */
@@ -15,7 +16,16 @@ import { chartPods } from "../../components/cluster/pods";
 import { chartFullname } from "../../components/cluster/addresses";
 import { daskChartValues } from "../../components/cluster/values";
 import { median, measureColdStarts } from "../support/cold-start";
-import { docker, imageSize, requireDocker, requireImage } from "../support/docker";
+import {
+  Builder,
+  buildClient,
+  buildCommand,
+  docker,
+  imageSize,
+  requireDocker,
+  requireImage,
+  selectedBuilder,
+} from "../support/docker";
 import { BASE_IMAGES, repoRoot, SET_WORK, WheelSet } from "../support/environment";
 import {
   buildNaive,
@@ -267,8 +277,19 @@ async function machine() {
     memoryBytes: os.totalmem(),
     kernel: os.release(),
     docker: engine.trim(),
+    builder: selectedBuilder(),
+    buildClient: await buildClient(),
     node: process.version,
   };
+}
+
+const BUILDER_NAMES: Record<Builder, string> = { buildkit: "BuildKit", legacy: "legacy builder" };
+
+/** The command line every variant was built with, from the helper that runs it. */
+async function buildCommandLine(): Promise<string> {
+  const builder = selectedBuilder();
+  const { args, dockerBuildkit } = buildCommand("<dir>", "<image>", "<iidfile>", { builder });
+  return `DOCKER_BUILDKIT=${dockerBuildkit} ${await buildClient()} ${args.join(" ")}`;
 }
 
 const SET_TITLES: Record<WheelSet, string> = {
@@ -288,7 +309,7 @@ function markdown(report: Awaited<ReturnType<typeof collect>>): string {
   const lines = [
     "# Benchmarks",
     "",
-    `Measured ${report.date} on ${report.machine.nproc} cores, ${(report.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, kernel ${report.machine.kernel}, Docker ${report.machine.docker} (legacy builder), in ${report.wallSeconds.toFixed(0)} s.`,
+    `Measured ${report.date} on ${report.machine.nproc} cores, ${(report.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, kernel ${report.machine.kernel}, Docker ${report.machine.docker} (${BUILDER_NAMES[report.machine.builder]}), in ${report.wallSeconds.toFixed(0)} s.`,
     "",
     "Images: the `pip` preset on the faithful stand-in for `python:3.11-slim`",
     `(\`${BASE_IMAGES.faithful}\`, ${mb(base)} MB: Debian bookworm's Python 3.11 with every`,
@@ -404,7 +425,7 @@ async function collect() {
     commands: [
       "bash .ci/provision.sh",
       "npm run bench",
-      "per variant: slim-dask context --config <image.yaml> --out <dir> && DOCKER_BUILDKIT=0 docker build <dir>",
+      `per variant: slim-dask context --config <image.yaml> --out <dir> && ${await buildCommandLine()}`,
       "dask work: docker run --rm <image> python -c <array sum; dataframe groupby>",
       "cold start: docker run <chart worker args>; State.StartedAt -> `docker logs -t` 'Registered to'",
     ],

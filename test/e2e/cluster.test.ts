@@ -4,6 +4,14 @@
  * with the naive image, run the chart-equivalent scheduler and workers, do real work, check
  * the dashboard, survive faults, and check hygiene. Tests run in order and share state.
  * Nothing is skipped: a missing engine or base image fails with the command that fixes it.
+ *
+ * Builds use BuildKit, as `docker.Image` does, unless `SLIM_DASK_BUILDER=legacy`; the last
+ * tests build the same context with the other builder and compare, and rebuild from the
+ * pushed image on an empty builder cache (`cacheFrom`). The suite empties BuildKit's build
+ * cache (the engine's only one) first: a build of this context cached by an earlier run (the
+ * bench's, say) would be repeated with `--no-cache` for its prune report, and with two cache
+ * records of one build, BuildKit may answer a later cached build from either (seen: the
+ * rebuild of test 2 got the earlier run's image). The legacy builder takes the newest.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -25,14 +33,33 @@ import {
   DockerCluster,
 } from "../support/dask-docker";
 import {
+  Builder,
   buildImage,
   docker,
   imageLayers,
+  imageSize,
   login,
   pushByDigest,
   requireDocker,
   requireImage,
+  runAsRoot,
+  selectedBuilder,
 } from "../support/docker";
+import {
+  buildStageImage,
+  CacheRebuild,
+  forgetBuilds,
+  hardLinks,
+  HardLinks,
+  INLINE_CACHE_KEY,
+  layerSizes,
+  pruneBuildCache,
+  rebuildFromCache,
+  registryConfig,
+  symlinkBytes,
+  treeListing,
+} from "../support/builders";
+import { parsePruneReport, pruneRulesOf } from "../support/prune-log";
 import {
   BASE_IMAGES,
   registryCredentials,
@@ -63,6 +90,8 @@ const SET = (process.env.SLIM_DASK_E2E_SET ?? "complete") as WheelSet;
 if (!(SET in SET_WORK))
   throw new Error(`SLIM_DASK_E2E_SET=${SET}: use one of ${Object.keys(SET_WORK).join(", ")}`);
 const DATAFRAMES = SET_WORK[SET].includes("dataframe");
+const BUILDER = selectedBuilder();
+const OTHER_BUILDER: Builder = BUILDER === "buildkit" ? "legacy" : "buildkit";
 const WORK_DIR = path.join(repoRoot(), "build", `e2e-${SET}`);
 const SPEC: SlimBuildSpec = {
   set: SET,
@@ -77,6 +106,14 @@ let slim: BuiltImage;
 let naive: NaiveImage;
 let pinned: string;
 let cluster: DockerCluster;
+/** The hard links of the image's prefix (test 10), for the other builder's image to match. */
+let links: HardLinks;
+/** Layer sizes of the image as built (before the push and pull of 2b). */
+let slimLayerSizes: number[];
+/** Bytes of the symlink targets in the image's prefix (test 11). */
+let symlinks: number;
+const otherBuilder: Record<string, unknown> = {};
+const cacheRebuilds: Record<string, Omit<CacheRebuild, "log" | "layers">> = {};
 
 /** Records how long a step took, for the printed summary. */
 async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
@@ -104,16 +141,20 @@ beforeAll(async () => {
   await requireImage(BASE_IMAGES.faithful);
   await requireImage(BASE_IMAGES.full);
   credentials = registryCredentials();
+  await pruneBuildCache();
   fs.rmSync(WORK_DIR, { recursive: true, force: true });
   fs.mkdirSync(WORK_DIR, { recursive: true });
-}, MINUTE);
+}, 5 * MINUTE);
 
 afterAll(async () => {
   if (cluster) await stopCluster(cluster);
   const wall = (Date.now() - started) / 1000;
   const report = {
     wallSeconds: wall,
+    builder: BUILDER,
     timings,
+    otherBuilder,
+    cacheRebuilds,
     slim: slim && { reference: slim.reference, bytes: slim.sizeBytes, prune: slim.prune },
     naive: naive && {
       bytes: naive.sizeBytes,
@@ -123,7 +164,9 @@ afterAll(async () => {
   };
   fs.mkdirSync(WORK_DIR, { recursive: true });
   fs.writeFileSync(path.join(WORK_DIR, "report.json"), JSON.stringify(report, null, 2));
-  console.log(`e2e wall time ${wall.toFixed(0)}s; steps: ${JSON.stringify(timings)}`);
+  console.log(
+    `e2e (${SET}, ${BUILDER}) wall time ${wall.toFixed(0)}s; steps: ${JSON.stringify(timings)}`,
+  );
 }, 2 * MINUTE);
 
 test("1. the engine, base images, wheelhouse and registry are provisioned", async () => {
@@ -143,6 +186,8 @@ test(
     expect(slim.reference).toBe(`${SPEC.imageName}:${slim.tag}`);
     expect(fs.existsSync(path.join(slim.contextDir, "Dockerfile"))).toBe(true);
     expect(slim.prune?.total.bytes).toBeGreaterThan(0);
+    expectCompletePruneReport(slim);
+    slimLayerSizes = await layerSizes(slim.imageId);
 
     const again = await writeContextWithCli(
       slimImageConfig(SPEC),
@@ -388,14 +433,7 @@ test(
 test(
   "8. hygiene: nothing on the image's filesystem is world-writable but the sticky /tmp and /var/tmp",
   async () => {
-    const { stdout } = await docker([
-      "run",
-      "--rm",
-      "--user",
-      "0",
-      "--entrypoint",
-      "find",
-      pinned,
+    const stdout = await runAsRoot(pinned, "find", [
       "/",
       "-xdev",
       "-perm",
@@ -579,6 +617,176 @@ test(
   },
   2 * MINUTE,
 );
+
+test(
+  "10. the hard links duplicateFiles makes survive COPY --from: the image's prefix has the build stage's links, as many as the prune report counts",
+  async () => {
+    const stage = await timed("buildStage", () =>
+      buildStageImage(slim.contextDir, `${SPEC.imageName}:${slim.tag}-build-stage`, BUILDER),
+    );
+    const before = await hardLinks(stage.imageId, "/opt/venv");
+    links = await hardLinks(pinned, "/opt/venv");
+    const duplicates = slim.prune?.rules.find((r) => r.rule === "duplicate-files");
+    console.log(
+      `${BUILDER}: build stage ${JSON.stringify(before)}, image ${JSON.stringify(links)}, duplicate-files ${duplicates?.files} files`,
+    );
+    expect(links.inodes).toBeGreaterThan(10);
+    expect(links).toEqual(before);
+    // Nothing else in the prefix is hard-linked: every extra link is one duplicate removed.
+    expect(links.extraLinks).toBe(duplicates?.files);
+  },
+  10 * MINUTE,
+);
+
+test(
+  `11. the other builder (${OTHER_BUILDER}) builds the same files from the same context, with the same complete prune report and hard links; the sizes differ by exactly the symlinks' bytes`,
+  async () => {
+    const other = await timed("buildOtherBuilder", () =>
+      buildSlim(SPEC, path.join(WORK_DIR, `slim-${OTHER_BUILDER}`), {
+        builder: OTHER_BUILDER,
+        tagSuffix: OTHER_BUILDER,
+      }),
+    );
+    expect(other.builder).toBe(OTHER_BUILDER);
+    expect(other.tag).toBe(slim.tag);
+    expectCompletePruneReport(other);
+    expect(other.prune).toEqual(slim.prune);
+    expect(other.strip).toEqual(slim.strip);
+    // The same tree: types, modes, owners, link counts, sizes, symlink targets, contents.
+    const listing = await treeListing(pinned, "/opt/venv");
+    expect(await treeListing(other.imageId, "/opt/venv")).toBe(listing);
+    expect(await hardLinks(other.imageId, "/opt/venv")).toEqual(links);
+
+    // Docker counts a layer's size two ways: walking the files of a layer it committed (the
+    // legacy builder; and any layer it unpacks from a pull) counts a symlink as its target's
+    // length, while the layers BuildKit's exporter registers count regular files only. The
+    // only symlinks outside the base are the prefix's (python, lib64, library copies).
+    symlinks = symlinkBytes(listing);
+    const measured = {
+      [BUILDER]: { bytes: slim.sizeBytes, layers: slimLayerSizes },
+      [OTHER_BUILDER]: { bytes: other.sizeBytes, layers: await layerSizes(other.imageId) },
+    };
+    Object.assign(otherBuilder, {
+      builder: OTHER_BUILDER,
+      seconds: other.seconds,
+      symlinks,
+      measured,
+    });
+    console.log(
+      `${SET} sizes: ${JSON.stringify(measured)}; symlink bytes in the prefix ${symlinks}`,
+    );
+    const { buildkit, legacy } = measured;
+    expect(symlinks).toBeGreaterThan(0);
+    expect(legacy.layers).toHaveLength(buildkit.layers.length);
+    expect(legacy.layers.map((b, i) => b - buildkit.layers[i]).filter((d) => d !== 0)).toEqual([
+      symlinks,
+    ]);
+    expect(legacy.bytes - buildkit.bytes).toBe(symlinks);
+    await docker(["rmi", "--force", other.imageId]);
+  },
+  30 * MINUTE,
+);
+
+test(
+  `12. cacheFrom (${BUILDER}): a fresh pull has one size whichever builder built it; on an empty builder cache, a rebuild from the pushed image reuses every layer; without ${BUILDER === "buildkit" ? "the inline cache metadata" : "the build stage pushed too"} the install runs again`,
+  async () => {
+    // The cluster's containers hold the image: they go first, so every local copy can.
+    await stopCluster(cluster);
+    const ref = slim.reference;
+    const expected = await imageLayers(pinned);
+    const tags = {
+      stage: `${ref}-build-stage`,
+      bare: `${ref}-no-inline-cache`,
+      hit: `${ref}-from-cache`,
+      miss: `${ref}-from-nothing`,
+    };
+    let reusing: string[];
+    let without: string[];
+    if (BUILDER === "buildkit") {
+      // The image pushed in 2b carries the metadata; the same build without the arg does not.
+      const config = await registryConfig(ref, credentials);
+      expect(Object.keys(config)).toContain(INLINE_CACHE_KEY);
+      expect(JSON.stringify(config)).not.toContain(credentials.password);
+      const bare = await buildImage(slim.contextDir, tags.bare, {
+        builder: BUILDER,
+        inlineCache: false,
+      });
+      expect(await imageLayers(bare.imageId)).toEqual(expected);
+      await pushByDigest(tags.bare);
+      expect(Object.keys(await registryConfig(tags.bare, credentials))).not.toContain(
+        INLINE_CACHE_KEY,
+      );
+      reusing = [ref];
+      without = [tags.bare];
+    } else {
+      // The legacy builder matches a pulled image's history step by step, and the final
+      // image's history has no build stage: the build stage (test 10) is pushed as well.
+      await pushByDigest(tags.stage);
+      reusing = [ref, tags.stage];
+      without = [ref];
+    }
+    // Empty the builder cache and remove every local image a rebuild could start from. The
+    // legacy builder's cache of the build stage is an untagged image chain: tag it to remove it.
+    const forget = async () => {
+      if (BUILDER === "legacy") await buildStageImage(slim.contextDir, tags.stage, BUILDER);
+      await forgetBuilds([pinned, ref, ...Object.values(tags)]);
+    };
+    const instructions = (
+      fs.readFileSync(path.join(slim.contextDir, "Dockerfile"), "utf8").match(/^(RUN|COPY) /gm) ??
+      []
+    ).length;
+
+    await forget();
+    // What a user pulls has one size whichever builder made it: unpacking counts symlinks.
+    await docker(["pull", "--quiet", ref]);
+    expect(await imageSize(ref)).toBe(slim.sizeBytes + (BUILDER === "buildkit" ? symlinks : 0));
+    await forget();
+    const hit = await timed("rebuildFromCache", () =>
+      rebuildFromCache(slim.contextDir, tags.hit, reusing, { builder: BUILDER }),
+    );
+    await forget();
+    const miss = await timed("rebuildWithoutCache", () =>
+      rebuildFromCache(slim.contextDir, tags.miss, without, { builder: BUILDER }),
+    );
+    await forget();
+    for (const [name, r] of Object.entries({ hit, miss })) {
+      const short = (steps: string[]) => steps.map((i) => i.slice(0, 60));
+      cacheRebuilds[name] = {
+        cacheFrom: r.cacheFrom,
+        seconds: r.seconds,
+        cached: short(r.cached),
+        rebuilt: short(r.rebuilt),
+      };
+    }
+    console.log(
+      `${SET} ${BUILDER} rebuild on an empty cache: from ${reusing.join(" + ")} ${hit.seconds.toFixed(1)} s (${hit.cached.length} of ${instructions} RUN/COPY cached); from ${without.join(" + ")} ${miss.seconds.toFixed(1)} s (${miss.cached.length} cached)`,
+    );
+    // Every RUN and COPY of both stages came from the pushed image(s), layer for layer.
+    expect(hit.rebuilt).toEqual([]);
+    expect(hit.cached).toHaveLength(instructions);
+    expect(hit.layers).toEqual(expected);
+    // Without, the install runs again (and prints the same complete report); BuildKit
+    // without the metadata reuses nothing at all.
+    expect(miss.rebuilt.some((s) => s.startsWith("RUN python3 -m venv"))).toBe(true);
+    if (BUILDER === "buildkit") expect(miss.cached).toEqual([]);
+    expect(parsePruneReport(miss.log)).toEqual(slim.prune);
+  },
+  40 * MINUTE,
+);
+
+/**
+ * The prune report lists every rule the Dockerfile asks each prune run for, in order, and
+ * the totals add up: nothing was cut from the build output (BuildKit clips long step logs).
+ */
+function expectCompletePruneReport(image: BuiltImage): void {
+  const runs = pruneRulesOf(fs.readFileSync(path.join(image.contextDir, "Dockerfile"), "utf8"));
+  expect(runs.length).toBe(2);
+  expect(image.prune?.runs).toBe(runs.length);
+  expect(image.prune?.rules.map((r) => r.rule)).toEqual(runs.flat());
+  const sum = (key: "files" | "bytes") =>
+    (image.prune?.rules ?? []).reduce((total, r) => total + r[key], 0);
+  expect({ files: sum("files"), bytes: sum("bytes") }).toEqual(image.prune?.total);
+}
 
 /** Runs a Python program (one line per entry) in a fresh container of the image; its stdout. */
 async function pythonInImage(lines: string[]): Promise<string> {

@@ -1,7 +1,10 @@
+import { CLIPPED, logLines } from "./build-log";
+
 /**
  * Parses the report lines the shared prune script prints during the build:
  *   slim-dask-prune: rule=<name> files=<n> bytes=<b>
  *   slim-dask-prune: total files=<n> bytes=<b>
+ * from the output of either builder (see build-log.ts for how they differ).
  */
 export interface PruneRule {
   rule: string;
@@ -16,6 +19,8 @@ export interface PruneRule {
 export interface PruneReport {
   rules: PruneRule[];
   total: { files: number; bytes: number };
+  /** How many total lines (prune runs) were read. */
+  runs: number;
 }
 
 const RULE_RE = /^slim-dask-prune: rule=(\S+) files=(\d+) bytes=(\d+)\s*$/;
@@ -23,25 +28,53 @@ const TOTAL_RE = /^slim-dask-prune: total files=(\d+) bytes=(\d+)\s*$/;
 
 /**
  * Extracts the prune report from a build log. Returns undefined when the log has no total
- * line (the prune step did not run or did not finish).
+ * line (the prune step did not run or did not finish). Lines are grouped by the step that
+ * printed them, so BuildKit's interleaved stages cannot mix one run's rules into another's.
+ * Throws when BuildKit clipped a step's output: the lines after the cut are lost, so a report
+ * read from such a log could silently miss rules or a whole run.
  */
 export function parsePruneReport(log: string): PruneReport | undefined {
-  let rules: PruneRule[] = [];
+  const pending = new Map<string, PruneRule[]>();
+  const clipped = new Set<string>();
   let report: PruneReport | undefined;
-  for (const raw of log.split(/\r?\n/)) {
-    const line = raw.trim();
+  for (const { step, text } of logLines(log)) {
+    const line = text.trim();
+    if (CLIPPED.test(line)) clipped.add(step);
     const rule = RULE_RE.exec(line);
     if (rule) {
+      const rules = pending.get(step) ?? [];
       rules.push({ rule: rule[1], files: Number(rule[2]), bytes: Number(rule[3]) });
+      pending.set(step, rules);
       continue;
     }
     const total = TOTAL_RE.exec(line);
     if (total) {
-      const files = Number(total[1]) + (report?.total.files ?? 0);
-      const bytes = Number(total[2]) + (report?.total.bytes ?? 0);
-      report = { rules: [...(report?.rules ?? []), ...rules], total: { files, bytes } };
-      rules = [];
+      report = {
+        rules: [...(report?.rules ?? []), ...(pending.get(step) ?? [])],
+        total: {
+          files: Number(total[1]) + (report?.total.files ?? 0),
+          bytes: Number(total[2]) + (report?.total.bytes ?? 0),
+        },
+        runs: (report?.runs ?? 0) + 1,
+      };
+      pending.delete(step);
     }
   }
+  if (clipped.size > 0) {
+    const steps = [...clipped].map((s) => `#${s}`).join(", ");
+    throw new Error(
+      `BuildKit clipped the output of step ${steps}: the prune report may be incomplete`,
+    );
+  }
   return report;
+}
+
+/**
+ * The rules each run of the prune script in a Dockerfile is asked for, in order: what a
+ * complete report of its build must list (one line per rule, even a rule that found nothing).
+ */
+export function pruneRulesOf(dockerfile: string): string[][] {
+  return [...dockerfile.matchAll(/\bprune\.sh \S+((?: [a-z][a-z-]*)+)/g)].map((m) =>
+    m[1].trim().split(" "),
+  );
 }

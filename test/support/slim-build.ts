@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import type { BytecodePolicy, Optimizations } from "../../components/image/recipe-types";
-import { buildImage, BuildResult, imageSize } from "./docker";
+import { Builder, buildImage, BuildResult, imageSize } from "./docker";
 import {
   BASE_IMAGES,
   BASE_PYTHON,
@@ -18,8 +18,9 @@ import { parsePruneReport, PruneReport } from "./prune-log";
 
 /**
  * Building the pip preset for real, the way a user does: write a config file, let the CLI
- * (`slim-dask context`) write the build context, `docker build` it. Shared by the e2e suite
- * and the benchmark so both measure the same thing.
+ * (`slim-dask context`) write the build context, `docker build` it (with BuildKit unless
+ * `SLIM_DASK_BUILDER=legacy`, see docker.ts). Shared by the e2e suite and the benchmark so
+ * both measure the same thing.
  */
 
 /** The package sets measured: the 2019 article's, it plus pyarrow, and today's `dask[complete]`. */
@@ -172,19 +173,23 @@ export async function checkDaskWork(image: string, set: WheelSet): Promise<strin
 export async function buildSlim(
   spec: SlimBuildSpec,
   workDir: string,
-  options: { rebuildForReport?: boolean } = {},
+  options: { rebuildForReport?: boolean; builder?: Builder; tagSuffix?: string } = {},
 ): Promise<BuiltImage> {
   const context = await writeContextWithCli(slimImageConfig(spec), workDir);
-  let build = await buildImage(context.contextDir, context.reference);
+  // A suffix keeps a second build of the same recipe (another builder's) under its own tag.
+  const reference = context.reference + (options.tagSuffix ? `-${options.tagSuffix}` : "");
+  const builder = options.builder;
+  let build = await buildImage(context.contextDir, reference, { builder });
   let prune = parsePruneReport(build.log);
   // A cached build printed no report; rebuilding costs a full install (off for the bench's
   // repeated runs, which then report sizes without the per-rule table).
   if (!prune && options.rebuildForReport !== false) {
-    build = await buildImage(context.contextDir, context.reference, { noCache: true });
+    build = await buildImage(context.contextDir, reference, { builder, noCache: true });
     prune = parsePruneReport(build.log);
   }
   return {
     ...context,
+    reference,
     ...build,
     sizeBytes: await imageSize(build.imageId),
     wheelLayerBytes: await wheelLayerSize(build.imageId),
@@ -214,11 +219,12 @@ export async function buildNaive(
   set: WheelSet,
   imageName: string,
   workDir: string,
+  builder?: Builder,
 ): Promise<NaiveImage> {
   const spec = { baseImage: BASE_IMAGES.full, requirements: requirements(set) };
   writeNaiveContext(spec, wheelhouse(set), workDir);
   const reference = `${imageName}:naive-${set}`;
-  const build = await buildImage(workDir, reference);
+  const build = await buildImage(workDir, reference, { builder });
   return {
     ...build,
     reference,
@@ -227,6 +233,12 @@ export async function buildNaive(
     dockerfile: renderNaiveDockerfile(spec),
   };
 }
+
+/** How each builder records the COPY of the wheelhouse in `docker history`. */
+const WHEEL_LAYER = [
+  /#\(nop\)\s+COPY \S+ in \/tmp\/wheels\/?\s*$/,
+  /^COPY \S+ \/tmp\/wheels\/? # buildkit$/,
+];
 
 /**
  * Size of the image's layer that copies the offline wheelhouse to /tmp/wheels (0 when the
@@ -241,8 +253,17 @@ export async function wheelLayerSize(image: string): Promise<number> {
     "--human=false",
     image,
   ]);
-  const line = stdout
+  return wheelLayerFromHistory(stdout);
+}
+
+/**
+ * The wheelhouse layer's size in `docker history` lines of `<size>\t<created by>`. The legacy
+ * builder records the step as `/bin/sh -c #(nop) COPY dir:<hash> in /tmp/wheels/`, BuildKit
+ * as `COPY wheels/ /tmp/wheels/ # buildkit`.
+ */
+export function wheelLayerFromHistory(history: string): number {
+  const line = history
     .split("\n")
-    .find((l) => /#\(nop\)\s+COPY \S+ in \/tmp\/wheels\/?\s*$/.test(l));
+    .find((l) => WHEEL_LAYER.some((re) => re.test(l.split("\t")[1] ?? "")));
   return line ? Number(line.split("\t")[0]) : 0;
 }

@@ -78,6 +78,8 @@ describe("SlimDaskImage", () => {
       context: contextDir,
       dockerfile: path.join(contextDir, "Dockerfile"),
       platform: "linux/arm64",
+      builderVersion: "BuilderBuildKit",
+      args: { BUILDKIT_INLINE_CACHE: "1" },
     });
     expect(inputs.skipPush).toBe(false);
     // Only the password is a secret; server and user stay diffable. (The wire format lifts a
@@ -181,6 +183,27 @@ describe("SlimDaskImage", () => {
       dockerfile: path.join(".slim-dask", "relative", "Dockerfile"),
     });
   });
+
+  test.each([
+    ["pushed", { push: true }],
+    ["built only", { push: false }],
+    ["built from a cache", { cacheFrom: [`${REPO}:previous`] }],
+  ])(
+    "%s: BuildKit writes inline cache metadata, so the image can be a later build's cacheFrom",
+    async (name, extra) => {
+      new SlimDaskImage(name, {
+        imageName: REPO,
+        contextDir: path.join(tmpDir(), "ctx"),
+        ...extra,
+      });
+      await settle();
+      const build = dockerImageInputs(name).build as Record<string, unknown>;
+      // Without the arg BuildKit writes no cache metadata, and a later `cacheFrom` of this
+      // image reuses nothing (measured in the e2e suite); the legacy builder would ignore it.
+      expect(build.args).toEqual({ BUILDKIT_INLINE_CACHE: "1" });
+      expect(build.builderVersion).toBe("BuilderBuildKit");
+    },
+  );
 
   test("cacheFrom reaches docker build; the image exposes its uid and gid", async () => {
     const image = new SlimDaskImage("cached", {

@@ -1,0 +1,191 @@
+import {
+  Builder,
+  buildClient,
+  buildImage,
+  BuildOptions,
+  BuildResult,
+  docker,
+  imageLayers,
+  runAsRoot,
+} from "./docker";
+import { buildSteps } from "./build-log";
+import { RegistryCredentials } from "./environment";
+import { exec } from "./exec";
+
+/**
+ * What the e2e suite checks about the two builders: hard links after `COPY --from`, layer
+ * sizes, the registry's copy of an image (its config, where BuildKit keeps the inline cache
+ * metadata), and rebuilding from a pushed image on an empty builder cache.
+ */
+
+/** Hard links among the regular files below a directory of an image. */
+export interface HardLinks {
+  /** Files with more than one link, counted once each. */
+  inodes: number;
+  /** Links beyond each such file's first: what `duplicate-files` reports as files removed. */
+  extraLinks: number;
+}
+
+/** Counts the hard links below `dir` in `image` (GNU find, as in every Debian-based image). */
+export async function hardLinks(image: string, dir: string): Promise<HardLinks> {
+  const found = await runAsRoot(image, "find", [
+    dir,
+    "-xdev",
+    "-type",
+    "f",
+    "-links",
+    "+1",
+    "-printf",
+    "%i %n\\n",
+  ]);
+  return countHardLinks(found);
+}
+
+/** `find -printf '%i %n\n'` lines (inode, link count) as {@link HardLinks}. */
+export function countHardLinks(findOutput: string): HardLinks {
+  const links = new Map<string, number>();
+  for (const line of findOutput.split("\n").filter(Boolean)) {
+    const [inode, count] = line.trim().split(/\s+/);
+    links.set(inode, Number(count));
+  }
+  let extraLinks = 0;
+  for (const count of links.values()) extraLinks += count - 1;
+  return { inodes: links.size, extraLinks };
+}
+
+/**
+ * Everything below `dir` in `image` that two builds of one context must agree on: each
+ * entry's type, mode, owner, link count, size, path and symlink target (sorted), then one
+ * checksum over every regular file's content.
+ */
+export function treeListing(image: string, dir: string): Promise<string> {
+  return runAsRoot(image, "sh", [
+    "-c",
+    `find "$0" -printf '%y %m %U:%G %n %s %p %l\\n' | LC_ALL=C sort
+     find "$0" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`,
+    dir,
+  ]);
+}
+
+/** The bytes of the symlink targets in a {@link treeListing} (a symlink's size is its target's length). */
+export function symlinkBytes(listing: string): number {
+  return listing
+    .split("\n")
+    .filter((line) => line.startsWith("l "))
+    .reduce((sum, line) => sum + Number(line.split(" ")[4]), 0);
+}
+
+/** Each layer's size in bytes, base first (`docker history`, which lists newest first). */
+export async function layerSizes(image: string): Promise<number[]> {
+  const { stdout } = await docker([
+    "history",
+    "--human=false",
+    "--no-trunc",
+    "--format",
+    "{{.Size}}",
+    image,
+  ]);
+  return stdout.trim().split("\n").map(Number).reverse();
+}
+
+/** The image config a registry serves for `reference` (repo:tag on a registry with basic auth). */
+export async function registryConfig(
+  reference: string,
+  login: RegistryCredentials,
+): Promise<Record<string, unknown>> {
+  const m = /^([^/]+)\/(.+):([^:/]+)$/.exec(reference);
+  if (!m) throw new Error(`not a registry repo:tag reference: ${reference}`);
+  const [, host, repository, tag] = m;
+  const headers = {
+    Authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString("base64")}`,
+    Accept: "application/vnd.docker.distribution.manifest.v2+json",
+  };
+  const get = async (url: string) => {
+    const res = await fetch(`http://${host}/v2/${repository}/${url}`, { headers });
+    if (res.status !== 200) throw new Error(`GET ${url} on ${host}: HTTP ${res.status}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const manifest = await get(`manifests/${tag}`);
+  const digest = (manifest.config as { digest: string }).digest;
+  return get(`blobs/${digest}`);
+}
+
+/** Where BuildKit writes inline cache metadata in an image config. */
+export const INLINE_CACHE_KEY = "moby.buildkit.cache.v0";
+
+/**
+ * Empties BuildKit's build cache. The engine has one, and there is no pruning one build's
+ * records: every BuildKit build on the engine loses its cache.
+ */
+export async function pruneBuildCache(): Promise<void> {
+  // The build client: a 23+ client without buildx warns that the legacy builder is deprecated.
+  await exec(await buildClient(), ["builder", "prune", "--all", "--force"]);
+}
+
+/**
+ * Makes the next build of these images start from nothing local: BuildKit's build cache is
+ * emptied and the images are removed under every name by ID. The legacy builder's cache is
+ * the local images, so `images` must name the build stage too (see {@link buildStageImage}).
+ */
+export async function forgetBuilds(images: string[]): Promise<void> {
+  const ids = new Set<string>();
+  for (const image of images) {
+    const r = await docker(["image", "inspect", "--format", "{{.Id}}", image], {
+      allowFailure: true,
+    });
+    if (r.code === 0) ids.add(r.stdout.trim());
+  }
+  if (ids.size > 0) await docker(["rmi", "--force", ...ids]);
+  await pruneBuildCache();
+}
+
+/**
+ * Tags the build stage of `contextDir` as `tag` (a cached build: the stage was built with the
+ * image). The legacy builder needs it to reuse a multi-stage build: its `--cache-from` matches
+ * a pulled image's history step by step, and the final image's history holds no build stage.
+ */
+export function buildStageImage(
+  contextDir: string,
+  tag: string,
+  builder: Builder,
+): Promise<BuildResult> {
+  return buildImage(contextDir, tag, { builder, target: "build" });
+}
+
+/** A rebuild from pushed images, and what it reused. */
+export interface CacheRebuild {
+  cacheFrom: string[];
+  seconds: number;
+  /** Layer diff IDs of the rebuilt image. */
+  layers: string[];
+  /** RUN and COPY instructions the log shows as taken from the cache / run again. */
+  cached: string[];
+  rebuilt: string[];
+  log: string;
+}
+
+/**
+ * Rebuilds `contextDir` as `tag` with `--cache-from` (pulling each image first for the legacy
+ * builder, which only matches local images; BuildKit reads the registry itself).
+ */
+export async function rebuildFromCache(
+  contextDir: string,
+  tag: string,
+  cacheFrom: string[],
+  options: BuildOptions & { builder: Builder },
+): Promise<CacheRebuild> {
+  const started = Date.now();
+  if (options.builder === "legacy") {
+    for (const image of cacheFrom) await docker(["pull", "--quiet", image]);
+  }
+  const build = await buildImage(contextDir, tag, { ...options, cacheFrom });
+  const steps = buildSteps(build.log).filter((s) => /^(RUN|COPY) /.test(s.instruction));
+  return {
+    cacheFrom,
+    seconds: (Date.now() - started) / 1000,
+    layers: await imageLayers(build.imageId),
+    cached: steps.filter((s) => s.cached).map((s) => s.instruction),
+    rebuilt: steps.filter((s) => !s.cached).map((s) => s.instruction),
+    log: build.log,
+  };
+}
