@@ -1,6 +1,6 @@
 // Sums jest's JSON results and the exit codes of the non-jest steps into the one line CI reads.
 // A step that failed without producing test results (type-check, lint, build, bench,
-// provisioning, the k8s cluster build, bring-up, teardown and leftover check) counts as one failure, so a red step can never hide behind green tests.
+// provisioning, the Go builds, bring-up, teardown and leftover check) counts as one failure, so a red step can never hide behind green tests.
 const fs = require("fs");
 const path = require("path");
 
@@ -13,6 +13,7 @@ const suites = {
   "e2e-article-arrow": "e2e-article-arrow.json",
   "e2e-article": "e2e-article.json",
   k8s: "k8s.json",
+  engine: "engine.json",
 };
 
 for (const [name, file] of Object.entries(suites)) {
@@ -36,7 +37,7 @@ for (const [name, file] of Object.entries(suites)) {
     failed += 1;
   }
 }
-for (const step of ["bench", "k8s-build", "k8s-up", "k8s-down", "k8s-clean"]) {
+for (const step of ["bench", "k8s-build", "engine-build", "k8s-up", "k8s-down", "k8s-clean"]) {
   const exitFile = path.join(dir, `${step}.exit`);
   if (fs.existsSync(exitFile) && !fs.readFileSync(exitFile, "utf8").trim().endsWith(" 0")) {
     console.log(`${step}: failed`);

@@ -62,6 +62,7 @@ import {
 import { parsePruneReport, pruneRulesOf } from "../support/prune-log";
 import {
   BASE_IMAGES,
+  SIZE_GOALS_ABOVE_BASE_MB,
   registryCredentials,
   repoRoot,
   RegistryCredentials,
@@ -247,6 +248,16 @@ test(
   },
   20 * MINUTE,
 );
+
+test("3b. the image meets its set's size goal above the runtime base", async () => {
+  const base = await imageSize(BASE_IMAGES.faithful);
+  const aboveMb = (slim.sizeBytes - base) / 1e6;
+  console.log(
+    `${SET}: ${aboveMb.toFixed(1)} MB above the base (goal ${SIZE_GOALS_ABOVE_BASE_MB[SPEC.set]} MB)`,
+  );
+  expect(aboveMb).toBeGreaterThan(0);
+  expect(aboveMb).toBeLessThanOrEqual(SIZE_GOALS_ABOVE_BASE_MB[SPEC.set]);
+});
 
 test(
   "4. scheduler and two workers run exactly the chart's pods; tini is PID 1; a client does real work",

@@ -62,6 +62,17 @@ export const SET_WORK: Record<WheelSet, readonly ("array" | "dataframe")[]> = {
   complete: ["array", "dataframe"],
 };
 
+/**
+ * Size goals per wheel set: MB (10^6 bytes) of the default slim image above its runtime base.
+ * The e2e suite checks its set's image against them in every CI run; `npm run bench` reports
+ * them for every variant.
+ */
+export const SIZE_GOALS_ABOVE_BASE_MB: Record<WheelSet, number> = {
+  article: 150,
+  "article-arrow": 250,
+  complete: 290,
+};
+
 /** The host directory of one wheel set; throws when provisioning has not downloaded it. */
 export function wheelhouse(set: WheelSet): string {
   const dir = path.join(repoRoot(), "build", "wheelhouse", set);

@@ -9,7 +9,7 @@
 #                                               gives the archive's URL and digest
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../versions.sh
+# shellcheck source-path=SCRIPTDIR source=../versions.sh
 . "$here/../versions.sh"
 dest=$1
 name=dask-$DASK_CHART_VERSION.tgz
@@ -21,7 +21,7 @@ digest_ok() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$DASK_CHART_SHA256" ]; }
 mkdir -p "$dest" "$K8S_CACHE/charts"
 for candidate in "${SLIM_DASK_DASK_CHART:-}" "$here/../../../../shared/reference/dask-chart/$name" \
   "/work/shared/reference/dask-chart/$name" "$K8S_CACHE/charts/$name"; do
-  [ -n "$candidate" ] && [ -f "$candidate" ] || continue
+  if [ -z "$candidate" ] || [ ! -f "$candidate" ]; then continue; fi
   digest_ok "$candidate" || die "$candidate has sha256 $(sha256sum "$candidate" | cut -d' ' -f1), not the published $DASK_CHART_SHA256"
   cp "$candidate" "$dest/$name"
   cp "$candidate" "$K8S_CACHE/charts/$name.tmp" && mv -f "$K8S_CACHE/charts/$name.tmp" "$K8S_CACHE/charts/$name"
