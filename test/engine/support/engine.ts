@@ -105,6 +105,8 @@ export async function inlineStack(
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName, projectName: "slim-dask-engine", program },
     {
+      // Inside the run's directory, so nothing is left in /tmp when the run is disposed.
+      workDir: fs.mkdtempSync(path.join(engine.dir, `workspace-${stackName}-`)),
       pulumiCommand: engine.command,
       envVars: engine.envVars,
       secretsProvider: "passphrase",

@@ -1,6 +1,5 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { repoRoot } from "../../support/environment";
 import { helm, k8sHome } from "./cluster-env";
@@ -87,7 +86,10 @@ export function publishedChartFromRepository(): Promise<string> {
       ],
       { input: repo.password },
     );
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-chart-"));
+    // Under the cluster's state directory: down.sh removes it with the cluster.
+    const dir = path.join(k8sHome(), "chart-pull");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
     const { version } = publishedChart();
     await helm(["pull", `${CHART_REPO_NAME}/dask`, "--version", version, "--destination", dir]);
     const file = path.join(dir, `dask-${version}.tgz`);
