@@ -8,7 +8,7 @@ export * from "./image/args";
 export * from "./cluster/args";
 export { SlimDaskImage, pinnedReference } from "./image/slim-dask-image";
 export { DaskCluster } from "./cluster/dask-cluster";
-export type { ImageRecipe, BasePreset, BytecodePolicy } from "./image/recipe-types";
+export type { ImageRecipe } from "./image/recipe-types";
 export { resolveRecipe } from "./image/recipe";
 export { renderDockerfile } from "./image/dockerfile";
 export { buildContext, writeBuildContext, defaultTag } from "./image/context";

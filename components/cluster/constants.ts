@@ -26,10 +26,17 @@ export const DEFAULT_WORKER_REPLICAS = 3;
 export const DEFAULT_RUN_AS_USER = 1000;
 /** Scheduler Service type when none is given. */
 export const DEFAULT_SERVICE_TYPE = "ClusterIP";
-/** Service types the chart's scheduler Service supports. */
-export const SERVICE_TYPES = ["ClusterIP", "NodePort", "LoadBalancer"] as const;
+/** Service types the chart's scheduler Service supports (the `ServiceType` enum). */
+export const SERVICE_TYPE_VALUES = {
+  ClusterIP: "ClusterIP",
+  NodePort: "NodePort",
+  LoadBalancer: "LoadBalancer",
+} as const;
 /** Worker Deployment strategies (`worker.strategy.type`; the chart renders the whole object). */
-export const WORKER_UPDATE_STRATEGIES = ["RollingUpdate", "Recreate"] as const;
+export const UPDATE_STRATEGY_TYPE_VALUES = {
+  RollingUpdate: "RollingUpdate",
+  Recreate: "Recreate",
+} as const;
 /**
  * Workers roll in place: never an extra worker (`maxSurge: 0`, so a full node or a quota at
  * its limit needs no spare room), never all at once (`maxUnavailable: 25%`, rounded down by

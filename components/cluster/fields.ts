@@ -9,7 +9,6 @@ import {
   rejectUnknownKeys,
   requireClean,
   requireInteger,
-  requireOneOf,
   requirePrintable,
   requireRegistryHost,
   requireString,
@@ -33,8 +32,8 @@ import {
   DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
   SCHEDULER_PORT,
-  SERVICE_TYPES,
-  WORKER_UPDATE_STRATEGIES,
+  SERVICE_TYPE_VALUES,
+  UPDATE_STRATEGY_TYPE_VALUES,
 } from "./constants";
 import { requireDns1123Label, requireLabelKey, requireLabelValue } from "./k8s-names";
 import { parseCpu, parseMemory } from "./quantities";
@@ -53,7 +52,7 @@ const number = { kind: "number" } as const;
 const boolean = { kind: "boolean" } as const;
 const strings = { kind: "strings" } as const;
 const map = { kind: "map" } as const;
-const yaml = { kind: "yaml" } as const;
+const mapping = { kind: "mapping" } as const;
 
 /**
  * Free-form YAML/JSON text (or, from a config file, a mapping) parsed into a mapping.
@@ -164,10 +163,10 @@ function requireEnv(value: unknown, field: string): Record<string, string> {
 }
 
 /** Extra args, refusing flags the chart already passes (`reserved`: flag -> fix). */
-function extraArgs(reserved: Record<string, string>): Field {
+function extraArgs(command: string, reserved: Record<string, string>): Field {
   return {
     type: strings,
-    doc: "Extra `dask scheduler` / `dask worker` arguments, after the chart's own.",
+    doc: `Extra \`${command}\` arguments, after the chart's own.`,
     default: "`[]`",
     check: (value, field) =>
       validateList(
@@ -201,17 +200,29 @@ export const TOLERATION_FIELDS: FieldTable = {
     },
   },
   operator: {
-    type: string,
-    doc: "`Exists` or `Equal`.",
+    type: {
+      kind: "enum",
+      name: "TolerationOperator",
+      values: { Exists: "Exists", Equal: "Equal" },
+      what: "a toleration operator",
+    },
+    doc: "`Exists` (any value) or `Equal` (the taint's value must be `value`).",
     default: "`Equal`",
-    check: (v, f) => requireOneOf(v, f, ["Exists", "Equal"], "a toleration operator"),
   },
   value: { type: string, doc: "Taint value, for `Equal`.", check: requireLabelValue },
   effect: {
-    type: string,
-    doc: "`NoSchedule`, `PreferNoSchedule` or `NoExecute`; empty matches all.",
-    check: (v, f) =>
-      requireOneOf(v, f, ["", "NoSchedule", "PreferNoSchedule", "NoExecute"], "a taint effect"),
+    type: {
+      kind: "enum",
+      name: "TaintEffect",
+      values: {
+        All: "",
+        NoSchedule: "NoSchedule",
+        PreferNoSchedule: "PreferNoSchedule",
+        NoExecute: "NoExecute",
+      },
+      what: "a taint effect",
+    },
+    doc: "The taint effect tolerated; empty matches all.",
   },
   tolerationSeconds: {
     type: number,
@@ -221,11 +232,15 @@ export const TOLERATION_FIELDS: FieldTable = {
 };
 
 /** Fields the scheduler and the workers share: resources, environment and placement. */
-function podFields(reserved: Record<string, string>): FieldTable {
+function podFields(role: "scheduler" | "worker", reserved: Record<string, string>): FieldTable {
+  const pods = role === "worker" ? "each worker pod" : "the scheduler pod";
   return {
     cpu: {
       type: string,
-      doc: "CPU as a Kubernetes quantity (`2`, `500m`); requests = limits.",
+      doc:
+        role === "worker"
+          ? "CPU of each worker as a Kubernetes quantity (`2`, `500m`); requests = limits, and `--nthreads` defaults to it."
+          : "CPU of the scheduler as a Kubernetes quantity (`1`, `500m`); requests = limits.",
       default: "none",
       check: (v, f) => {
         parseCpu(v, f);
@@ -234,29 +249,42 @@ function podFields(reserved: Record<string, string>): FieldTable {
     },
     memory: {
       type: string,
-      doc: "Memory (`4Gi`, `512Mi`, `4G`); requests = limits, and a worker's `--memory-limit`. Must read the same to Kubernetes and Dask (`500m` is refused).",
+      doc:
+        role === "worker"
+          ? "Memory of each worker (`4Gi`, `512Mi`, `4G`); requests = limits, and the worker's `--memory-limit`. Must read the same to Kubernetes and Dask (`500m` is refused)."
+          : "Memory of the scheduler (`2Gi`, `512Mi`, `2G`); requests = limits. `500m` (milli-bytes to Kubernetes) is refused.",
       default: "none",
       check: (v, f) => {
         parseMemory(v, f);
         return v;
       },
     },
-    env: { type: map, doc: "Extra environment variables.", default: "`{}`", check: requireEnv },
-    extraArgs: extraArgs(reserved),
+    env: {
+      type: map,
+      doc: `Extra environment variables of ${pods}.`,
+      default: "`{}`",
+      check: requireEnv,
+    },
+    extraArgs: extraArgs(`dask ${role}`, reserved),
     nodeSelector: {
       type: map,
-      doc: "Node labels the pods must match.",
+      doc: `Node labels ${pods} must match.`,
       default: "`{}`",
       check: (v, f) => validateMap(v, f, requireLabelKey, requireLabelValue),
     },
     tolerations: {
-      type: { kind: "objects", name: "Toleration", fields: TOLERATION_FIELDS },
-      doc: "Taints the pods tolerate, as in the pod spec.",
+      type: {
+        kind: "objects",
+        name: "Toleration",
+        fields: TOLERATION_FIELDS,
+        doc: "A node taint the pods tolerate, as in the pod spec.",
+      },
+      doc: `Taints ${pods} tolerates, as in the pod spec.`,
       default: "`[]`",
     },
     affinity: {
-      type: yaml,
-      doc: "Pod affinity as YAML or JSON text (`nodeAffinity`, `podAffinity`, `podAntiAffinity`), as in the pod spec.",
+      type: mapping,
+      doc: `Affinity of ${pods} (\`nodeAffinity\`, \`podAffinity\`, \`podAntiAffinity\`), as in the pod spec.`,
       default: "none",
       check: requireAffinity,
     },
@@ -282,10 +310,14 @@ function requireIntOrPercent(value: unknown, field: string): string {
 /** How the worker Deployment replaces its pods (`worker.strategy`, rendered whole by the chart). */
 export const UPDATE_STRATEGY_FIELDS: FieldTable = {
   type: {
-    type: string,
+    type: {
+      kind: "enum",
+      name: "UpdateStrategyType",
+      values: UPDATE_STRATEGY_TYPE_VALUES,
+      what: "a worker update strategy",
+    },
     doc: "`RollingUpdate` replaces workers a few at a time; `Recreate` stops every worker before starting new ones.",
     default: `\`${DEFAULT_WORKER_UPDATE_STRATEGY}\``,
-    check: (v, f) => requireOneOf(v, f, WORKER_UPDATE_STRATEGIES, "a worker update strategy"),
   },
   maxSurge: {
     type: string,
@@ -316,11 +348,16 @@ export const WORKER_FIELDS: FieldTable = {
     check: (v, f) => requireInteger(v, f, 1),
   },
   updateStrategy: {
-    type: { kind: "object", name: "UpdateStrategy", fields: UPDATE_STRATEGY_FIELDS },
+    type: {
+      kind: "object",
+      name: "UpdateStrategy",
+      fields: UPDATE_STRATEGY_FIELDS,
+      doc: "How the worker Deployment replaces its pods when the workers change.",
+    },
     doc: "How a change to the workers (image, env, memory, ...) replaces them.",
     default: `\`{type: ${DEFAULT_WORKER_UPDATE_STRATEGY}, maxSurge: "${DEFAULT_WORKER_MAX_SURGE}", maxUnavailable: "${DEFAULT_WORKER_MAX_UNAVAILABLE}"}\`: in steps of a quarter, with no extra worker`,
   },
-  ...podFields({
+  ...podFields("worker", {
     "--nthreads": "set `workers.threads` instead",
     "--memory-limit": "set `workers.memory` instead",
   }),
@@ -329,12 +366,16 @@ export const WORKER_FIELDS: FieldTable = {
 /** The scheduler. */
 export const SCHEDULER_FIELDS: FieldTable = {
   serviceType: {
-    type: string,
-    doc: "Type of the scheduler Service: `ClusterIP`, `NodePort` or `LoadBalancer`.",
+    type: {
+      kind: "enum",
+      name: "ServiceType",
+      values: SERVICE_TYPE_VALUES,
+      what: "a service type the chart supports",
+    },
+    doc: "Type of the scheduler Service: `ClusterIP` (inside the cluster), `NodePort` or `LoadBalancer`.",
     default: `\`${DEFAULT_SERVICE_TYPE}\``,
-    check: (v, f) => requireOneOf(v, f, SERVICE_TYPES, "a service type the chart supports"),
   },
-  ...podFields({
+  ...podFields("scheduler", {
     "--port": "the Service targets 8786; the scheduler port is fixed",
     "--dashboard-address": "the Service targets 8787; the dashboard port is fixed",
   }),
@@ -434,12 +475,22 @@ export const CLUSTER_FIELDS: FieldTable = {
     check: (v, f) => requireInteger(v, f, 1),
   },
   workers: {
-    type: { kind: "object", name: "Worker", fields: WORKER_FIELDS },
+    type: {
+      kind: "object",
+      name: "Worker",
+      fields: WORKER_FIELDS,
+      doc: "The worker pool: how many workers, their size, environment, placement and rollout.",
+    },
     doc: "The worker pool.",
     default: `\`{replicas: ${DEFAULT_WORKER_REPLICAS}}\``,
   },
   scheduler: {
-    type: { kind: "object", name: "Scheduler", fields: SCHEDULER_FIELDS },
+    type: {
+      kind: "object",
+      name: "Scheduler",
+      fields: SCHEDULER_FIELDS,
+      doc: "The scheduler: its Service, size, environment and placement.",
+    },
     doc: "The scheduler.",
     default: `\`{serviceType: ${DEFAULT_SERVICE_TYPE}}\``,
   },
@@ -450,7 +501,12 @@ export const CLUSTER_FIELDS: FieldTable = {
     check: expectBoolean,
   },
   imagePullCredentials: {
-    type: { kind: "object", name: "ImagePullCredentials", fields: PULL_CREDENTIALS_FIELDS },
+    type: {
+      kind: "object",
+      name: "ImagePullCredentials",
+      fields: PULL_CREDENTIALS_FIELDS,
+      doc: "A registry login the pods pull the image with (kept in a `kubernetes.io/dockerconfigjson` Secret).",
+    },
     doc: "A registry login: slim-dask creates a `kubernetes.io/dockerconfigjson` Secret and every pod uses it.",
     default: "none",
   },
@@ -467,8 +523,8 @@ export const CLUSTER_FIELDS: FieldTable = {
     check: validateId,
   },
   values: {
-    type: yaml,
-    doc: "Raw chart values as YAML or JSON text, merged last; every path must exist in the chart (typos are errors).",
+    type: mapping,
+    doc: "Raw chart values, merged last: every path must be one the chart renders (typos are errors), and paths a field above sets are refused.",
     default: "none",
     check: requireValues,
   },

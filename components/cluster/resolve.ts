@@ -2,7 +2,7 @@ import { registryHost } from "../common/registry-host";
 import { SlimDaskError, show } from "../common/errors";
 import { ConfigSource, UNKNOWN, checkSection, isKnown } from "../common/fields";
 import { CLUSTER_FIELDS } from "./fields";
-import type { TolerationConfig } from "./args";
+import type { ServiceType, TolerationConfig, UpdateStrategyType } from "./args";
 import {
   DEFAULT_CHART_REPOSITORY,
   DEFAULT_CHART_VERSION,
@@ -15,8 +15,6 @@ import {
   DEFAULT_WORKER_MAX_SURGE,
   DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
-  SERVICE_TYPES,
-  WORKER_UPDATE_STRATEGIES,
 } from "./constants";
 import { parseCpu, threadsFromCpuMillis } from "./quantities";
 
@@ -49,7 +47,7 @@ export type ResolvedUpdateStrategy =
 
 /** Scheduler settings with defaults filled in. */
 export interface ResolvedScheduler extends ResolvedPodSettings {
-  serviceType: (typeof SERVICE_TYPES)[number];
+  serviceType: ServiceType;
 }
 
 /** Registry coordinates of the pull secret (the password stays a Pulumi secret, outside). */
@@ -98,8 +96,7 @@ const intOrPercent = (s: string): number | string => (s.endsWith("%") ? s : Numb
 
 function updateStrategy(u: Checked): ResolvedUpdateStrategy {
   const field = "workers.updateStrategy";
-  const type =
-    (u.type as (typeof WORKER_UPDATE_STRATEGIES)[number]) ?? DEFAULT_WORKER_UPDATE_STRATEGY;
+  const type = (u.type as UpdateStrategyType) ?? DEFAULT_WORKER_UPDATE_STRATEGY;
   if (type === "Recreate") {
     const set = ["maxSurge", "maxUnavailable"].find((k) => u[k] !== undefined);
     if (set !== undefined) {

@@ -11,8 +11,21 @@ import type { BasePreset, BytecodePolicy, ImageUser } from "./recipe-types";
  * recipe renders the same Dockerfile next month; each carries the reason it was chosen.
  */
 
-/** The presets, in the order they are documented. `micromamba` is the default. */
-export const BASE_PRESETS: readonly BasePreset[] = ["micromamba", "miniforge", "seed", "pip"];
+/** The presets, in the order they are documented (the `BasePreset` enum). `micromamba` is the default. */
+export const BASE_PRESET_VALUES = {
+  Micromamba: "micromamba",
+  Miniforge: "miniforge",
+  Seed: "seed",
+  Pip: "pip",
+} as const;
+export const BASE_PRESETS: readonly BasePreset[] = Object.values(BASE_PRESET_VALUES);
+
+/** Bytecode policies (the `BytecodePolicy` enum). */
+export const BYTECODE_POLICY_VALUES = {
+  Compile: "compile",
+  Keep: "keep",
+  Delete: "delete",
+} as const;
 
 /** Default preset: smallest maintained conda image (static micromamba, slim Debian runtime). */
 export const DEFAULT_BASE: BasePreset = "micromamba";

@@ -3,7 +3,6 @@ import { Field, FieldTable, Section } from "../common/fields";
 import {
   expectBoolean,
   expectString,
-  requireOneOf,
   requirePrintable,
   requireRegistryHost,
   validateEnvName,
@@ -13,7 +12,8 @@ import {
   validateMap,
 } from "../common/validate";
 import {
-  BASE_PRESETS,
+  BASE_PRESET_VALUES,
+  BYTECODE_POLICY_VALUES,
   DEFAULT_BASE,
   DEFAULT_DASK,
   DEFAULT_PLATFORM,
@@ -29,7 +29,7 @@ import {
   validateImage,
   validateLabelKey,
   validatePipRequirement,
-  validatePlatform,
+  PLATFORM_VALUES,
   validatePythonVersion,
   validateSafeValue,
   validateUserName,
@@ -119,7 +119,12 @@ export const PUBLISH_FIELDS: FieldTable = {
     check: (v, f) => validateTag(expectString(v, f, "give a tag such as `2026.8.0-1`", 128), f),
   },
   registry: {
-    type: { kind: "object", name: "Registry", fields: REGISTRY_FIELDS },
+    type: {
+      kind: "object",
+      name: "Registry",
+      fields: REGISTRY_FIELDS,
+      doc: "A registry login for pushing the image (never written to the build context).",
+    },
     doc: "Registry login for the push.",
     default: "none (the ambient `docker login`)",
   },
@@ -147,11 +152,9 @@ export const PUBLISH_FIELDS: FieldTable = {
 /** What goes into the image. */
 export const RECIPE_FIELDS: FieldTable = {
   base: {
-    type: string,
+    type: { kind: "enum", name: "BasePreset", values: BASE_PRESET_VALUES, what: "a preset" },
     doc: "Dockerfile preset: `micromamba`, `miniforge`, `seed` (the 2019 article, unmaintained) or `pip`.",
     default: `\`${DEFAULT_BASE}\``,
-    check: (v, f) =>
-      requireOneOf(expectString(v, f, "name a preset", 32), f, BASE_PRESETS, "a preset"),
   },
   python: {
     type: string,
@@ -202,24 +205,32 @@ export const RECIPE_FIELDS: FieldTable = {
     check: validateImage,
   },
   optimizations: {
-    type: { kind: "object", name: "Optimizations", fields: OPTIMIZATION_FIELDS },
+    type: {
+      kind: "object",
+      name: "Optimizations",
+      fields: OPTIMIZATION_FIELDS,
+      doc: "One switch per size technique; each unset switch takes its own default.",
+    },
     doc: "One switch per size technique (see the techniques table).",
     default: "every technique's own default",
   },
   bytecode: {
-    type: string,
+    type: {
+      kind: "enum",
+      name: "BytecodePolicy",
+      values: BYTECODE_POLICY_VALUES,
+      what: "a bytecode policy",
+    },
     doc: "`compile` (bytecode compiled once, unchecked hashes), `keep` or `delete` (the article's).",
     default: "`compile` (`delete` for seed)",
-    check: (v, f) =>
-      requireOneOf(
-        expectString(v, f, "name a policy", 32),
-        f,
-        ["delete", "keep", "compile"],
-        "a bytecode policy",
-      ),
   },
   user: {
-    type: { kind: "object", name: "ImageUser", fields: USER_FIELDS },
+    type: {
+      kind: "object",
+      name: "ImageUser",
+      fields: USER_FIELDS,
+      doc: "The non-root account the image's processes run as.",
+    },
     doc: "The non-root account the container runs as.",
     default: `\`{uid: ${DEFAULT_USER.uid}, gid: ${DEFAULT_USER.gid}, name: ${DEFAULT_USER.name}}\``,
   },
@@ -236,10 +247,9 @@ export const RECIPE_FIELDS: FieldTable = {
     check: (v, f) => validateMap(v, f, validateLabelKey, validateSafeValue),
   },
   platform: {
-    type: string,
+    type: { kind: "enum", name: "Platform", values: PLATFORM_VALUES, what: "a platform" },
     doc: "Target platform (`linux/amd64`, `linux/arm64`; seed: amd64 only).",
     default: `\`${DEFAULT_PLATFORM}\``,
-    check: (v, f) => validatePlatform(v, f),
   },
   wheelhouse: {
     type: string,

@@ -5,17 +5,14 @@ import type { ImageUserConfig, OptimizationsConfig, SlimDaskImageConfig } from "
  * writes is `SlimDaskImageConfig` (generated from the field table into `args.ts`).
  */
 
-/** Dockerfile presets. */
-export type BasePreset = "micromamba" | "miniforge" | "seed" | "pip";
-
 /**
- * What happens to Python bytecode:
- * - `delete`: the article's choice (PYTHONDONTWRITEBYTECODE + delete `*.pyc`/`__pycache__`).
- * - `keep`: keep what the installer wrote.
- * - `compile`: install without bytecode, then `compileall --invalidation-mode unchecked-hash`
- *   once, so processes never stat sources to validate caches.
+ * Dockerfile presets, and what happens to Python bytecode (enums generated from the field
+ * table): `delete` is the article's choice (PYTHONDONTWRITEBYTECODE + delete `*.pyc`), `keep`
+ * keeps what the installer wrote, `compile` installs without bytecode, then runs
+ * `compileall --invalidation-mode unchecked-hash` once, so processes never stat sources.
  */
-export type BytecodePolicy = "delete" | "keep" | "compile";
+import type { BasePreset, BytecodePolicy } from "./args";
+export type { BasePreset, BytecodePolicy };
 
 /** One switch per size technique (generated from the technique table). */
 export type Optimizations = OptimizationsConfig;

@@ -1,6 +1,7 @@
 import { SlimDaskError, show } from "../common/errors";
 import {
   BASE_PRESETS,
+  BYTECODE_POLICY_VALUES,
   DASK_WITHOUT_PY39,
   DEFAULT_BASE,
   DEFAULT_PLATFORM,
@@ -46,7 +47,7 @@ import {
   validateSafeValue,
 } from "./validation";
 
-const BYTECODE_POLICIES: readonly BytecodePolicy[] = ["delete", "keep", "compile"];
+const BYTECODE_POLICIES: readonly BytecodePolicy[] = Object.values(BYTECODE_POLICY_VALUES);
 
 /** Packages the recipe pins itself: listing them again would fight the `python`/`dask` fields. */
 const PINNED_BY_RECIPE: Record<string, string> = {

@@ -188,7 +188,12 @@ export function validateUserName(value: unknown, field: string): string {
 }
 
 /** Platforms the presets can build for. */
-export const PLATFORMS: readonly string[] = ["linux/amd64", "linux/arm64", "linux/arm64/v8"];
+export const PLATFORM_VALUES = {
+  LinuxAmd64: "linux/amd64",
+  LinuxArm64: "linux/arm64",
+  LinuxArm64V8: "linux/arm64/v8",
+} as const;
+export const PLATFORMS: readonly string[] = Object.values(PLATFORM_VALUES);
 
 /** One of {@link PLATFORMS}, further limited to `allowed` (e.g. the seed preset's x86-only base). */
 export function validatePlatform(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { DaskCluster, SlimDaskImage } from "slim-dask";
+import { DaskCluster, Platform, SlimDaskImage } from "slim-dask";
 
 // A Dask cluster that fits a laptop: the `pip` image pushed to the kind cluster's local registry
 // (scripts/create-cluster.sh), then one scheduler and one worker of 1 CPU / 2Gi running it,
@@ -18,7 +18,8 @@ const image = new SlimDaskImage("dask-image", {
   imageName: `${registry}/slim-dask`,
   base: "pip",
   python: "3.12",
-  platform: config.get("platform") ?? "linux/amd64",
+  // Config values are strings; SlimDaskImage refuses one that is not a Platform.
+  platform: (config.get("platform") as Platform | undefined) ?? Platform.LinuxAmd64,
 });
 
 const cluster = new DaskCluster(

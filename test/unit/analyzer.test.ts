@@ -18,6 +18,7 @@ interface SchemaProperty {
   secret?: boolean;
   properties?: Record<string, SchemaProperty>;
   required?: string[];
+  enum?: { name: string; value: string }[];
 }
 interface SchemaResource {
   isComponent?: boolean;
@@ -84,10 +85,10 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
     expect(typesOf(r.inputProperties)).toEqual({
       imageName: "string",
       tag: "string",
-      registry: "ref:RegistryArgs",
+      registry: "ref:Registry",
       push: "boolean",
-      platform: "string",
-      base: "string",
+      platform: "ref:Platform",
+      base: "ref:BasePreset",
       python: "string",
       dask: "string",
       daskExtras: "array<string>",
@@ -96,10 +97,10 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       channels: "array<string>",
       baseImage: "string",
       runtimeImage: "string",
-      optimizations: "ref:OptimizationsArgs",
-      bytecode: "string",
+      optimizations: "ref:Optimizations",
+      bytecode: "ref:BytecodePolicy",
       cacheFrom: "array<string>",
-      user: "ref:ImageUserArgs",
+      user: "ref:ImageUser",
       env: "map<string>",
       labels: "map<string>",
       wheelhouse: "string",
@@ -115,14 +116,14 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       user: "number",
       group: "number",
     });
-    expect(typesOf(schema.types["slim-dask:index:RegistryArgs"].properties ?? {})).toEqual({
+    expect(typesOf(schema.types["slim-dask:index:Registry"].properties ?? {})).toEqual({
       server: "string",
       username: "string",
       password: "string",
     });
   });
 
-  test("DaskCluster: every input and output with its type; free-form maps are YAML/JSON strings", () => {
+  test("DaskCluster: every input and output with its type; free-form maps are maps of Any", () => {
     const r = schema.resources[CLUSTER];
     expect(typesOf(r.inputProperties)).toEqual({
       image: "string",
@@ -135,13 +136,13 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       chartRepositoryPassword: "string",
       chartRepositoryCaFile: "string",
       timeoutSeconds: "number",
-      workers: "ref:WorkerArgs",
-      scheduler: "ref:SchedulerArgs",
+      workers: "ref:Worker",
+      scheduler: "ref:Scheduler",
       jupyter: "boolean",
-      imagePullCredentials: "ref:ImagePullCredentialsArgs",
+      imagePullCredentials: "ref:ImagePullCredentials",
       runAsUser: "number",
       runAsGroup: "number",
-      values: "string",
+      values: "map<ref:pulumi.json#/Any>",
     });
     expect(r.requiredInputs).toEqual(["image"]);
     const outputs = typesOf(r.properties);
@@ -162,33 +163,78 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       env: "map<string>",
       extraArgs: "array<string>",
       nodeSelector: "map<string>",
-      tolerations: "array<ref:TolerationArgs>",
-      affinity: "string",
+      tolerations: "array<ref:Toleration>",
+      affinity: "map<ref:pulumi.json#/Any>",
     };
-    expect(typesOf(schema.types["slim-dask:index:WorkerArgs"].properties ?? {})).toEqual({
+    expect(typesOf(schema.types["slim-dask:index:Worker"].properties ?? {})).toEqual({
       ...pod,
       replicas: "number",
       threads: "number",
-      updateStrategy: "ref:UpdateStrategyArgs",
+      updateStrategy: "ref:UpdateStrategy",
     });
-    expect(typesOf(schema.types["slim-dask:index:UpdateStrategyArgs"].properties ?? {})).toEqual({
-      type: "string",
+    expect(typesOf(schema.types["slim-dask:index:UpdateStrategy"].properties ?? {})).toEqual({
+      type: "ref:UpdateStrategyType",
       maxSurge: "string",
       maxUnavailable: "string",
     });
-    expect(typesOf(schema.types["slim-dask:index:SchedulerArgs"].properties ?? {})).toEqual({
+    expect(typesOf(schema.types["slim-dask:index:Scheduler"].properties ?? {})).toEqual({
       ...pod,
-      serviceType: "string",
+      serviceType: "ref:ServiceType",
     });
-    expect(
-      typesOf(schema.types["slim-dask:index:ImagePullCredentialsArgs"].properties ?? {}),
-    ).toEqual({ server: "string", username: "string", password: "string" });
+    expect(typesOf(schema.types["slim-dask:index:ImagePullCredentials"].properties ?? {})).toEqual({
+      server: "string",
+      username: "string",
+      password: "string",
+    });
+  });
+
+  test("closed sets are schema enums, so every language's tools offer them", () => {
+    const members = (name: string) =>
+      schema.types[`slim-dask:index:${name}`].enum?.map((m) => [m.name, m.value]);
+    expect(members("BasePreset")).toEqual([
+      ["Micromamba", "micromamba"],
+      ["Miniforge", "miniforge"],
+      ["Seed", "seed"],
+      ["Pip", "pip"],
+    ]);
+    expect(members("BytecodePolicy")?.map(([, v]) => v)).toEqual(["compile", "keep", "delete"]);
+    expect(members("Platform")?.map(([, v]) => v)).toEqual([
+      "linux/amd64",
+      "linux/arm64",
+      "linux/arm64/v8",
+    ]);
+    expect(members("ServiceType")?.map(([, v]) => v)).toEqual([
+      "ClusterIP",
+      "NodePort",
+      "LoadBalancer",
+    ]);
+    expect(members("UpdateStrategyType")?.map(([, v]) => v)).toEqual(["RollingUpdate", "Recreate"]);
+    expect(members("TolerationOperator")?.map(([, v]) => v)).toEqual(["Exists", "Equal"]);
+    expect(members("TaintEffect")?.map(([, v]) => v)).toEqual([
+      "",
+      "NoSchedule",
+      "PreferNoSchedule",
+      "NoExecute",
+    ]);
+    const toleration = schema.types["slim-dask:index:Toleration"].properties ?? {};
+    expect(typesOf(toleration)).toMatchObject({
+      operator: "ref:TolerationOperator",
+      effect: "ref:TaintEffect",
+    });
+  });
+
+  test("nested types are named as the schema types users know (Python then says WorkerArgs, not WorkerArgsArgs)", () => {
+    const names = Object.keys(schema.types).map((t) => t.replace("slim-dask:index:", ""));
+    expect(names.filter((n) => n.endsWith("Args"))).toEqual([]);
+    expect(names).toEqual(
+      expect.arrayContaining(["Worker", "Scheduler", "Registry", "ImagePullCredentials"]),
+    );
   });
 
   test("passwords: the analyzer cannot flag them secret, so their descriptions speak of secrets", () => {
     const passwords = [
-      schema.types["slim-dask:index:RegistryArgs"].properties?.password,
-      schema.types["slim-dask:index:ImagePullCredentialsArgs"].properties?.password,
+      schema.types["slim-dask:index:Registry"].properties?.password,
+      schema.types["slim-dask:index:ImagePullCredentials"].properties?.password,
       schema.resources[CLUSTER].inputProperties.chartRepositoryPassword,
     ] as SchemaProperty[];
     for (const password of passwords) {
@@ -218,12 +264,15 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       for (const [k, p] of Object.entries(r.properties))
         check(`${token} output ${k}`, p.description);
     }
-    // Object types themselves carry none: the SDK's generateSchema drops their descriptions.
     for (const [token, t] of Object.entries(schema.types)) {
       for (const [k, p] of Object.entries(t.properties ?? {}))
         check(`${token}.${k}`, p.description);
     }
     expect(missing).toEqual([]);
+    // Canary: the types themselves carry none. The SDK's analyzer reads their TSDoc (each
+    // generated interface and enum has one), but its generateSchema (3.248) copies only the
+    // type, properties and enum members. When this fails, the SDK keeps them: check them here.
+    expect(Object.values(schema.types).filter((t) => t.description !== undefined)).toEqual([]);
   });
 });
 
@@ -267,7 +316,17 @@ function checkProperties(
       continue;
     }
     const t = typeOf(expected);
-    if (t.startsWith("ref:")) {
+    const enumType = t.startsWith("ref:")
+      ? schema.types[`slim-dask:index:${t.slice(4)}`]
+      : undefined;
+    if (enumType?.enum) {
+      const values = enumType.enum.map((m) => m.value);
+      if (!values.includes(value as string)) {
+        problems.push(
+          `${where}.${key}: ${JSON.stringify(value)} is not one of ${values.join(", ")}`,
+        );
+      }
+    } else if (t.startsWith("ref:")) {
       const type = schema.types[`slim-dask:index:${t.slice(4)}`];
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         problems.push(`${where}.${key}: expected an object (${t})`);

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
+import * as ts from "typescript";
 
 /** A resource the mock engine saw while an example program ran. */
 export interface ExampleResource {
@@ -171,4 +172,26 @@ interface PodValuesView {
 /** The chart values a mocked helm Release received. */
 export function chartValues(release: ExampleResource): ChartValuesView {
   return plain(release.inputs.values) as ChartValuesView;
+}
+
+/**
+ * `tsc --strict` diagnostics of `files` under the repository's tsconfig.json, where `slim-dask`
+ * resolves to the package as a user's import does. Empty when the files type-check.
+ */
+export function typeCheck(files: string[]): string[] {
+  const root = path.resolve(__dirname, "../..");
+  const config = ts.getParsedCommandLineOfConfigFile(
+    path.join(root, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(String(d.messageText));
+      },
+    },
+  );
+  const program = ts.createProgram(files, { ...config!.options, noEmit: true });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }

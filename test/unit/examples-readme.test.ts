@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
-import { isSecretInput, one, plain, runExample } from "./examples-harness";
+import { isSecretInput, one, plain, runExample, typeCheck } from "./examples-harness";
 
 jest.setTimeout(300_000);
 
@@ -22,21 +21,7 @@ function quickstartFile(): string {
 
 describe("the README TypeScript quickstart", () => {
   test("type-checks as printed (strict, imports resolved as from the package)", () => {
-    const file = quickstartFile();
-    const config = ts.getParsedCommandLineOfConfigFile(
-      path.join(ROOT, "tsconfig.json"),
-      {},
-      {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(String(d.messageText));
-        },
-      },
-    );
-    const program = ts.createProgram([file], { ...config!.options, noEmit: true });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    const diagnostics = typeCheck([quickstartFile()]);
     expect(diagnostics).toEqual([]);
   });
 

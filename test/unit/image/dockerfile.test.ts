@@ -9,7 +9,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { PRESETS as PRESET_TABLE, renderDockerfile } from "../../../components/image/dockerfile";
 import { resolveRecipe } from "../../../components/image/recipe";
-import type { ImageRecipeConfig, Optimizations } from "../../../components/image/recipe-types";
+import type {
+  BasePreset,
+  ImageRecipeConfig,
+  Optimizations,
+} from "../../../components/image/recipe-types";
 import { GOLDEN_CASES, goldenFile } from "../../golden/cases";
 
 /** One parsed instruction: keyword and shell-word arguments. */
@@ -127,7 +131,7 @@ function render(config: ImageRecipeConfig): { text: string; stages: Stage[] } {
 }
 
 function withSwitch(
-  base: string,
+  base: BasePreset,
   name: keyof Optimizations,
   value: boolean,
   extra: ImageRecipeConfig = {},
@@ -135,7 +139,7 @@ function withSwitch(
   return render({ base, ...extra, optimizations: { [name]: value } });
 }
 
-const PRESETS = ["micromamba", "miniforge", "seed", "pip"];
+const PRESETS: BasePreset[] = ["micromamba", "miniforge", "seed", "pip"];
 const PREFIX: Record<string, string> = {
   micromamba: "/opt/conda",
   miniforge: "/opt/conda",
@@ -336,7 +340,7 @@ describe("every preset", () => {
 });
 
 describe("conda presets", () => {
-  const CONDA = ["micromamba", "miniforge", "seed"];
+  const CONDA: BasePreset[] = ["micromamba", "miniforge", "seed"];
   test.each(CONDA)("%s: nomkl and --freeze-installed follow their switches", (base) => {
     expect(installRun(withSwitch(base, "nomkl", true).stages).words).toContain("nomkl");
     expect(installRun(withSwitch(base, "nomkl", false).stages).words).not.toContain("nomkl");
@@ -599,7 +603,7 @@ describe("base-image facts the rules rely on (issue: images right on the real ba
     expect(PRESET_TABLE.miniforge.installerAtRunTime).toBe(true);
     const run = installRun(render({ base: "miniforge", user: { uid: 1234, gid: 2345 } }).stages);
     expect(command(run, /^chown$/)).toEqual(["chown", "-R", "1234:2345", "/opt/conda"]);
-    for (const base of ["micromamba", "seed", "pip"]) {
+    for (const base of ["micromamba", "seed", "pip"] as const) {
       expect(command(installRun(render({ base }).stages), /^chown$/)).toBeUndefined();
     }
   });
@@ -626,7 +630,7 @@ describe("base-image facts the rules rely on (issue: images right on the real ba
     expect(compile).toBeGreaterThan(0);
     expect(runtime[compile].words.join(" ")).toContain("--invalidation-mode unchecked-hash");
     expect(runtime.findIndex((i) => i.keyword === "USER")).toBeGreaterThan(compile);
-    for (const bytecode of ["keep", "delete"]) {
+    for (const bytecode of ["keep", "delete"] as const) {
       expect(render({ base: "pip", bytecode }).text).not.toContain("sysconfig.get_paths()");
     }
     // One stage: the same RUN compiles both.
@@ -643,7 +647,7 @@ describe("base-image facts the rules rely on (issue: images right on the real ba
 });
 
 describe("strip and installer tools", () => {
-  test.each(["micromamba", "pip"])(
+  test.each(["micromamba", "pip"] as const)(
     "%s: strip runs in the build stage; binutils stays there",
     (base) => {
       const { stages } = render({ base });
@@ -693,7 +697,7 @@ describe("strip and installer tools", () => {
     expect(pruneRules(installRun(withSwitch("pip", "installerTools", false).stages))).not.toContain(
       "installer-tools",
     );
-    for (const base of ["miniforge", "seed"]) {
+    for (const base of ["miniforge", "seed"] as const) {
       expect(pruneRules(installRun(render({ base }).stages))).not.toContain("installer-tools");
     }
   });
