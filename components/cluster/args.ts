@@ -2,6 +2,14 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- free-form mappings are `any` to every language */
 import type * as pulumi from "@pulumi/pulumi";
 
+/** An image pull policy: `IfNotPresent`, `Always`. */
+export const ImagePullPolicy = {
+  IfNotPresent: "IfNotPresent",
+  Always: "Always",
+} as const;
+/** An image pull policy: `IfNotPresent`, `Always`. */
+export type ImagePullPolicy = (typeof ImagePullPolicy)[keyof typeof ImagePullPolicy];
+
 /** A service type the chart supports: `ClusterIP`, `NodePort`, `LoadBalancer`. */
 export const ServiceType = {
   ClusterIP: "ClusterIP",
@@ -39,8 +47,13 @@ export type TaintEffect = (typeof TaintEffect)[keyof typeof TaintEffect];
 
 /** Arguments of a DaskCluster: the dask helm chart running a (slim) image */
 export interface DaskClusterArgs {
-  /** Image reference, ideally digest-pinned (`SlimDaskImage.imageRef`); a new digest rolls the pods. */
+  /** Image reference pinned by digest (`SlimDaskImage.imageRef`, `repo:tag@sha256:...`); a new digest rolls the pods. Without a digest, set `imagePullPolicy: Always`. */
   image: pulumi.Input<string>;
+  /**
+   * `IfNotPresent` (a digest-pinned image never changes) or `Always` (pull at every pod start: the only safe choice for an image without a digest).
+   * Default: `IfNotPresent`; an `image` without a digest needs `Always`.
+   */
+  imagePullPolicy?: pulumi.Input<ImagePullPolicy>;
   /**
    * Helm release name (DNS label, at most 53 characters).
    * Default: the resource name (CLI: `dask`).
@@ -52,7 +65,7 @@ export interface DaskClusterArgs {
    */
   namespace?: pulumi.Input<string>;
   /**
-   * Create the namespace (a plain value: it decides which resources exist).
+   * Create the namespace, and delete it on destroy (a plain value: it decides which resources exist). Not for `default`, `kube-system`, `kube-public` or `kube-node-lease`, which always exist.
    * Default: `false`.
    */
   createNamespace?: boolean;
@@ -274,6 +287,7 @@ export interface Toleration {
 /** a DaskCluster: the dask helm chart running a (slim) image As plain values (a config file, or args once known). */
 export interface DaskClusterConfig {
   image: string;
+  imagePullPolicy?: ImagePullPolicy;
   releaseName?: string;
   namespace?: string;
   createNamespace?: boolean;

@@ -26,6 +26,11 @@ export const DEFAULT_WORKER_REPLICAS = 3;
 export const DEFAULT_RUN_AS_USER = 1000;
 /** Scheduler Service type when none is given. */
 export const DEFAULT_SERVICE_TYPE = "ClusterIP";
+/** When the kubelet pulls the image (the `ImagePullPolicy` enum). */
+export const IMAGE_PULL_POLICY_VALUES = { IfNotPresent: "IfNotPresent", Always: "Always" } as const;
+/** Namespaces every cluster has: DaskCluster must not create (or, on destroy, delete) them. */
+export const BUILT_IN_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
 /** Service types the chart's scheduler Service supports (the `ServiceType` enum). */
 export const SERVICE_TYPE_VALUES = {
   ClusterIP: "ClusterIP",

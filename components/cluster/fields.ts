@@ -31,6 +31,7 @@ import {
   DEFAULT_WORKER_MAX_SURGE,
   DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
+  IMAGE_PULL_POLICY_VALUES,
   SCHEDULER_PORT,
   SERVICE_TYPE_VALUES,
   UPDATE_STRATEGY_TYPE_VALUES,
@@ -403,7 +404,7 @@ export const PULL_CREDENTIALS_FIELDS: FieldTable = {
 export const CLUSTER_FIELDS: FieldTable = {
   image: {
     type: string,
-    doc: "Image reference, ideally digest-pinned (`SlimDaskImage.imageRef`); a new digest rolls the pods.",
+    doc: "Image reference pinned by digest (`SlimDaskImage.imageRef`, `repo:tag@sha256:...`); a new digest rolls the pods. Without a digest, set `imagePullPolicy: Always`.",
     required: true,
     check: (v, f) => {
       parseImageReference(
@@ -417,6 +418,16 @@ export const CLUSTER_FIELDS: FieldTable = {
       );
       return v;
     },
+  },
+  imagePullPolicy: {
+    type: {
+      kind: "enum",
+      name: "ImagePullPolicy",
+      values: IMAGE_PULL_POLICY_VALUES,
+      what: "an image pull policy",
+    },
+    doc: "`IfNotPresent` (a digest-pinned image never changes) or `Always` (pull at every pod start: the only safe choice for an image without a digest).",
+    default: "`IfNotPresent`; an `image` without a digest needs `Always`",
   },
   releaseName: {
     type: string,
@@ -432,7 +443,7 @@ export const CLUSTER_FIELDS: FieldTable = {
   },
   createNamespace: {
     type: boolean,
-    doc: "Create the namespace (a plain value: it decides which resources exist).",
+    doc: "Create the namespace, and delete it on destroy (a plain value: it decides which resources exist). Not for `default`, `kube-system`, `kube-public` or `kube-node-lease`, which always exist.",
     default: "`false`",
     plain: true,
     check: expectBoolean,

@@ -13,6 +13,8 @@ const OWNED: Record<string, { field: string; guarantee: string }> = {
   "scheduler.image": { field: "image", guarantee: "runs the digest-pinned image" },
   "worker.image": { field: "image", guarantee: "runs the digest-pinned image" },
   "additional_worker_groups[].image": { field: "image", guarantee: "runs the digest-pinned image" },
+  "scheduler.image.pullPolicy": { field: "imagePullPolicy", guarantee: "pulls as told" },
+  "worker.image.pullPolicy": { field: "imagePullPolicy", guarantee: "pulls as told" },
   "scheduler.image.pullSecrets": {
     field: "imagePullCredentials",
     guarantee: "pulls with the Secret it creates",

@@ -2,7 +2,8 @@ import { registryHost } from "../common/registry-host";
 import { SlimDaskError, show } from "../common/errors";
 import { ConfigSource, UNKNOWN, checkSection, isKnown } from "../common/fields";
 import { CLUSTER_FIELDS } from "./fields";
-import type { ServiceType, TolerationConfig, UpdateStrategyType } from "./args";
+import type { ImagePullPolicy, ServiceType, TolerationConfig, UpdateStrategyType } from "./args";
+import { parseImageReference } from "../common/docker-reference";
 import {
   DEFAULT_CHART_REPOSITORY,
   DEFAULT_CHART_VERSION,
@@ -15,6 +16,7 @@ import {
   DEFAULT_WORKER_MAX_SURGE,
   DEFAULT_WORKER_MAX_UNAVAILABLE,
   DEFAULT_WORKER_UPDATE_STRATEGY,
+  BUILT_IN_NAMESPACES,
 } from "./constants";
 import { parseCpu, threadsFromCpuMillis } from "./quantities";
 
@@ -71,6 +73,7 @@ export interface ResolvedClusterConfig {
   imagePullCredentials?: ResolvedPullCredentials;
   runAsUser: number;
   runAsGroup: number;
+  imagePullPolicy: ImagePullPolicy;
   values: Record<string, unknown>;
 }
 
@@ -202,8 +205,30 @@ export function resolveClusterConfig(
     jupyter: (c.jupyter as boolean) ?? false,
     runAsUser: (c.runAsUser as number) ?? DEFAULT_RUN_AS_USER,
     runAsGroup: (c.runAsGroup as number) ?? DEFAULT_RUN_AS_USER,
+    imagePullPolicy: (c.imagePullPolicy as ImagePullPolicy) ?? "IfNotPresent",
     values: (c.values as Record<string, unknown>) ?? {},
   };
+  if (
+    out.createNamespace &&
+    isKnown(out.namespace) &&
+    BUILT_IN_NAMESPACES.includes(out.namespace)
+  ) {
+    throw new SlimDaskError(
+      "createNamespace",
+      `namespace ${show(out.namespace)} always exists: creating it fails at \`up\`, and destroy would try to delete it`,
+      "set `createNamespace: false` for a namespace the cluster already has, or name a namespace of your own",
+    );
+  }
+  if (isKnown(c.image) && c.image !== undefined && isKnown(c.imagePullPolicy)) {
+    const ref = parseImageReference(c.image as string, "image");
+    if (ref.digest === undefined && out.imagePullPolicy !== "Always") {
+      throw new SlimDaskError(
+        "image",
+        `${show(c.image)} has no digest: ${ref.tag === undefined ? "it means `:latest`, and " : "a tag can be moved, and "}with \`IfNotPresent\` a node that pulled it once keeps running that image after every push`,
+        "pin it by digest (`SlimDaskImage.imageRef`, or `repo:tag@sha256:...`), or set `imagePullPolicy: Always` to pull at every pod start",
+      );
+    }
+  }
   const creds = c.imagePullCredentials;
   if (creds !== undefined && isKnown(creds)) {
     out.imagePullCredentials = pullCredentials(creds as Checked, c.image);

@@ -45,7 +45,7 @@ export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
   const pullSecrets = c.imagePullCredentials
     ? { pullSecrets: [{ name: pullSecretName(c.releaseName) }] }
     : {};
-  const image = { repository: pin.repository, tag: pin.tag, pullPolicy: "IfNotPresent" };
+  const image = { repository: pin.repository, tag: pin.tag, pullPolicy: c.imagePullPolicy };
   // Pod level: the chart has no container securityContext. fsGroup makes volumes writable.
   const securityContext = {
     runAsUser: c.runAsUser,

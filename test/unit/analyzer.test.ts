@@ -140,6 +140,7 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       scheduler: "ref:Scheduler",
       jupyter: "boolean",
       imagePullCredentials: "ref:ImagePullCredentials",
+      imagePullPolicy: "ref:ImagePullPolicy",
       runAsUser: "number",
       runAsGroup: "number",
       values: "map<ref:pulumi.json#/Any>",

@@ -133,7 +133,9 @@ describe("slim-dask CLI", () => {
       `kubectl -n dask create secret docker-registry ${secret} --docker-server=ghcr.io --docker-username=acme-bot`,
     );
     // Without credentials there is no Secret to talk about.
-    const plain = writeConfig("image: ghcr.io/acme/dask:1\n");
+    const plain = writeConfig(
+      "image: ghcr.io/acme/dask:1@sha256:abababababababababababababababababababababababababababababababab\n",
+    );
     expect(cli(["values", "--config", plain]).err).toBe("");
   });
 
@@ -169,7 +171,9 @@ describe("slim-dask CLI", () => {
     const noStdin = cli(["pull-secret", "--config", file]);
     expect(noStdin.code).toBe(1);
     expect(noStdin.err).toMatch(/^slim-dask: stdin: no password was piped in\. Fix: pipe it/);
-    const plain = writeConfig("image: ghcr.io/acme/dask:1\n");
+    const plain = writeConfig(
+      "image: ghcr.io/acme/dask:1@sha256:abababababababababababababababababababababababababababababababab\n",
+    );
     const noCreds = cli(["pull-secret", "--config", plain], "pw\n");
     expect(noCreds.code).toBe(1);
     expect(noCreds.err).toMatch(/^slim-dask: imagePullCredentials: is not set/);

@@ -1,5 +1,5 @@
 import { resolveClusterConfig } from "../../../components/cluster/resolve";
-import { PINNED, errorOf } from "./helpers";
+import { DIGEST, PINNED, errorOf } from "./helpers";
 
 // Configs come from YAML files and untyped callers: the checks must hold for any shape.
 const resolve = (config: Record<string, unknown>) =>
@@ -52,7 +52,7 @@ describe("resolveClusterConfig defaults", () => {
     for (const server of ["docker.io", "index.docker.io", "registry-1.docker.io"]) {
       expect(
         resolveClusterConfig({
-          image: "team/dask:1",
+          image: `team/dask:1@${DIGEST}`,
           imagePullCredentials: { server, username: "u" },
         }).imagePullCredentials?.server,
       ).toBe(server);
@@ -251,5 +251,51 @@ describe("resolveClusterConfig rejects bad input", () => {
 
   test("unknown keys list the valid ones", () => {
     expect(errorOf(() => resolve({ workers: { gpus: 1 } })).fix).toContain("replicas");
+  });
+});
+
+describe("a moving image and a namespace that always exists", () => {
+  test.each([
+    ["ghcr.io/acme/dask", "it means `:latest`"],
+    ["ghcr.io/acme/dask:2026.8.0", "a tag can be moved"],
+  ])("%s without a digest is refused: %s", (image, why) => {
+    const e = errorOf(() => resolveClusterConfig({ image }));
+    expect(e.field).toBe("image");
+    expect(e.problem).toContain(why);
+    expect(e.problem).toContain("keeps running that image after every push");
+    expect(e.fix).toContain("imagePullPolicy: Always");
+  });
+
+  test("imagePullPolicy: Always takes a moving reference; a digest needs nothing", () => {
+    expect(
+      resolveClusterConfig({ image: "ghcr.io/acme/dask:dev", imagePullPolicy: "Always" })
+        .imagePullPolicy,
+    ).toBe("Always");
+    expect(resolveClusterConfig({ image: PINNED }).imagePullPolicy).toBe("IfNotPresent");
+    expect(
+      errorOf(() => resolveClusterConfig({ image: PINNED, imagePullPolicy: "Never" })).field,
+    ).toBe("imagePullPolicy");
+  });
+
+  test.each(["default", "kube-system", "kube-public", "kube-node-lease"])(
+    "createNamespace for %s is refused before anything is registered",
+    (namespace) => {
+      const e = errorOf(() =>
+        resolveClusterConfig({ image: PINNED, namespace, createNamespace: true }),
+      );
+      expect(e.field).toBe("createNamespace");
+      expect(e.problem).toContain("always exists");
+      expect(e.fix).toContain("createNamespace: false");
+    },
+  );
+
+  test("createNamespace without a namespace means default, and is refused too", () => {
+    expect(
+      errorOf(() => resolveClusterConfig({ image: PINNED, createNamespace: true })).field,
+    ).toBe("createNamespace");
+    expect(
+      resolveClusterConfig({ image: PINNED, namespace: "dask", createNamespace: true })
+        .createNamespace,
+    ).toBe(true);
   });
 });

@@ -55,6 +55,8 @@ describe("daskChartValues defaults", () => {
 describe("daskChartValues field mapping", () => {
   const config: DaskClusterConfig = {
     image: "ghcr.io/team/dask:2026.8.0",
+    // A moving tag is refused unless every pod start pulls it.
+    imagePullPolicy: "Always",
     releaseName: "analytics",
     jupyter: true,
     runAsUser: 4242,
@@ -106,6 +108,8 @@ describe("daskChartValues field mapping", () => {
     ],
     ["worker.affinity", { nodeAffinity: { preferred: [] } }],
     ["worker.image.tag", "2026.8.0"],
+    ["worker.image.pullPolicy", "Always"],
+    ["scheduler.image.pullPolicy", "Always"],
     ["scheduler.serviceType", "LoadBalancer"],
     ["scheduler.servicePort", 8786],
     [

@@ -151,7 +151,7 @@ test("a chart repository login is passed through, its password as a secret", asy
   new DaskCluster(
     "mirror",
     {
-      image: "charts.internal:5000/dask:1",
+      image: `charts.internal:5000/dask:1@sha256:${"cd".repeat(32)}`,
       chartRepository: "http://charts.internal:8080/dask",
       chartRepositoryCaFile: "certs/internal-ca.pem",
       chartRepositoryUsername: "reader",
