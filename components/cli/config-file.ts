@@ -23,7 +23,10 @@ export function readConfigFile(file: string | undefined, option = "--config"): u
     // uniqueKeys: a key written twice is a mistake, not a silent override.
     return parse(text, { uniqueKeys: true, prettyErrors: true }) ?? {};
   } catch (e) {
-    const first = String((e as Error).message).split("\n")[0];
+    // The yaml parser's message is one line and a code frame: keep the line, drop its colon.
+    const first = String((e as Error).message)
+      .split("\n")[0]
+      .replace(/:\s*$/, "");
     throw new SlimDaskError(
       option,
       `${JSON.stringify(file)} is not valid YAML/JSON: ${first}`,

@@ -396,6 +396,8 @@ export const PULL_CREDENTIALS_FIELDS: FieldTable = {
     doc: "Registry password or token; stored only inside the Kubernetes Secret.",
     required: true,
     secret: true,
+    secretFix:
+      "pipe it to `slim-dask pull-secret --config <file>`, which prints the Secret for `kubectl apply -f -` (the Pulumi component takes it as a secret)",
     check: requireSecretText,
   },
 };
@@ -477,6 +479,8 @@ export const CLUSTER_FIELDS: FieldTable = {
     doc: "Password for the chart repository.",
     default: "none",
     secret: true,
+    secretFix:
+      "give it to helm on stdin: `helm repo add <name> <url> --username <user> --password-stdin` (the Pulumi component takes it as a secret)",
     check: requireSecretText,
   },
   timeoutSeconds: {

@@ -42,6 +42,13 @@ export const MIN_MEMORY_BYTES = 2 ** 20;
 /** Validates a Kubernetes cpu quantity (`2`, `1.5`, `500m`) and returns millicores. */
 export function parseCpu(value: unknown, field: string): number {
   const fix = "write whole or decimal cores as a string (`2`, `1.5`) or millicores (`500m`), > 0";
+  if (typeof value === "number") {
+    throw new SlimDaskError(
+      field,
+      `is the number ${value}, not a quantity`,
+      `quote it: YAML reads an unquoted ${value} as a number (write \`cpu: "${value}"\`)`,
+    );
+  }
   if (typeof value !== "string") {
     throw new SlimDaskError(field, `must be a cpu quantity string, got ${show(value)}`, fix);
   }
@@ -60,6 +67,13 @@ export function parseCpu(value: unknown, field: string): number {
 export function parseMemory(value: unknown, field: string): number {
   const fix =
     "write an integer with an optional unit k, M, G, T, P, Ki, Mi, Gi, Ti or Pi (e.g. `4Gi`, `512Mi`, `4G`); not `m` (milli to Kubernetes, mega to Dask) or `E`/`Ei`";
+  if (typeof value === "number") {
+    throw new SlimDaskError(
+      field,
+      `is the number ${value}, not a quantity with a unit`,
+      `write it as text with its unit, e.g. \`memory: ${value}Mi\` (YAML reads an unquoted ${value} as a number; a bare "${value}" would mean ${value} bytes)`,
+    );
+  }
   if (typeof value !== "string") {
     throw new SlimDaskError(field, `must be a memory quantity string, got ${show(value)}`, fix);
   }

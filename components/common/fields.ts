@@ -57,6 +57,8 @@ export interface Field {
   required?: boolean | "args";
   /** Always handled as a Pulumi secret; refused in plain config files (they may be committed). */
   secret?: boolean;
+  /** For a secret: where it goes instead of a config file (the fix of the refusal). */
+  secretFix?: string;
   /** Must be a plain value when the component is constructed: it decides which resources exist. */
   plain?: boolean;
   /**
@@ -139,8 +141,9 @@ export function checkSection(
     if (spec.secret && source === "plain") {
       throw new SlimDaskError(
         path,
-        "secrets are not accepted in plain configuration",
-        "give it only to the Pulumi component, as a Pulumi secret (e.g. `pulumi config set --secret`), never in a file",
+        "secrets are not accepted in config files (they may be committed)",
+        spec.secretFix ??
+          "give it only to the Pulumi component, as a Pulumi secret (e.g. `pulumi config set --secret`), never in a file",
       );
     }
     if (v === undefined) continue;

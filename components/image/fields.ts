@@ -70,6 +70,8 @@ export const REGISTRY_FIELDS: FieldTable = {
     doc: "Password or token.",
     required: true,
     secret: true,
+    secretFix:
+      "log in before you push: `docker login <server> --username <user> --password-stdin` (the Pulumi component takes it as a secret)",
     check: (v, f) =>
       expectString(v, f, "pass the password or token as a non-empty Pulumi secret", 65536),
   },

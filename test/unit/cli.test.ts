@@ -96,6 +96,57 @@ describe("slim-dask CLI", () => {
     expect(err).not.toMatch(/\bat .*\.(js|ts):\d+/);
   });
 
+  test.each([
+    [
+      "values",
+      "image: ghcr.io/a/b@sha256:" +
+        "a".repeat(64) +
+        "\nimagePullCredentials: {server: ghcr.io, username: u, password: p}\n",
+      "imagePullCredentials.password",
+      "pipe it to `slim-dask pull-secret --config <file>`",
+    ],
+    [
+      "values",
+      "image: ghcr.io/a/b@sha256:" + "a".repeat(64) + "\nchartRepositoryPassword: p\n",
+      "chartRepositoryPassword",
+      "--password-stdin",
+    ],
+    [
+      "dockerfile",
+      "registry: {server: ghcr.io, username: u, password: p}\n",
+      "registry.password",
+      "docker login <server> --username <user> --password-stdin",
+    ],
+    [
+      "values",
+      "image: a@sha256:" + "a".repeat(64) + "\nworkers: {memory: 4096}\n",
+      "workers.memory",
+      "`memory: 4096Mi`",
+    ],
+    [
+      "values",
+      "image: a@sha256:" + "a".repeat(64) + "\nworkers: {cpu: 2}\n",
+      "workers.cpu",
+      '`cpu: "2"`',
+    ],
+  ])("%s: %j names %s and the fix %s", (command, config, field, fix) => {
+    const { code, err } = cli([command, "--config", writeConfig(config)]);
+    expect(code).toBe(1);
+    expect(err.startsWith(`slim-dask: ${field}: `)).toBe(true);
+    expect(err).toContain(fix);
+  });
+
+  test("a YAML syntax error is one clean line: position, no code frame, no dangling colon", () => {
+    const { code, err } = cli([
+      "values",
+      "--config",
+      writeConfig("image: a\nworkers:\n\treplicas: 2\n"),
+    ]);
+    expect(code).toBe(1);
+    expect(err.trim().split("\n")).toHaveLength(1);
+    expect(err).toMatch(/at line 3, column 1\. Fix: fix the syntax/);
+  });
+
   test("a missing config file is a clear error, and the real binary exits non-zero", () => {
     const result = spawnSync("node", [BIN, "values", "--config", "/nonexistent/cluster.yaml"], {
       cwd: ROOT,

@@ -238,7 +238,7 @@ describe("resolveClusterConfig rejects bad input", () => {
       }),
     );
     expect(e.message).not.toContain("hunter2");
-    expect(e.fix).toMatch(/Pulumi secret/);
+    expect(e.fix).toMatch(/slim-dask pull-secret.*takes it as a secret/);
   });
 
   test("error messages show the offending value", () => {
