@@ -3,6 +3,7 @@ import { SlimDaskError } from "./errors";
 import {
   childPath,
   expectPlainObject,
+  expectString,
   rejectUnknownKeys,
   requireOneOf,
   validateList,
@@ -184,7 +185,11 @@ function checkValue(spec: Field, value: unknown, field: string, source: ConfigSo
     // A list or map with an unknown item is checked as a whole once it is known.
     return value;
   } else if (t.kind === "enum") {
-    checked = requireOneOf(value, field, Object.values(t.values), t.what);
+    const allowed = Object.values(t.values);
+    // A long string is shown truncated: the point is that it is none of the set.
+    const fix = `use one of ${allowed.map((v) => `\`${v}\``).join(", ")}`;
+    const text = value === "" && allowed.includes("") ? value : expectString(value, field, fix, 64);
+    checked = requireOneOf(text, field, allowed, t.what);
   }
   return spec.check ? spec.check(checked, field) : checked;
 }

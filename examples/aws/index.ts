@@ -48,7 +48,13 @@ const dask = new DaskCluster(
     releaseName: "dask",
     namespace: "dask",
     createNamespace: true,
-    workers: { replicas: workers, cpu: "2", memory: "6Gi" },
+    // Sized to fit one worker per m6i.large node. Requests = limits, so a worker must fit the
+    // node's allocatable minus the daemonsets, not its 2 vCPU / 8 GiB. With EKS's documented
+    // reservations (kubelet CPU: 6% of the first core + 1% of the second = 70m; memory:
+    // 255Mi + 11Mi x 29 max pods = 574Mi, plus a 100Mi eviction threshold) a node offers about
+    // 1930m CPU and 7.2 GiB; aws-node and kube-proxy request 25m + 100m CPU. That leaves about
+    // 1800m: 1500m and 5Gi fit, with room for CoreDNS's 100m on one node. `cpu: "2"` never would.
+    workers: { replicas: workers, cpu: "1500m", memory: "5Gi" },
     scheduler: { cpu: "1", memory: "2Gi" },
   },
   { providers: [eksProvider] },

@@ -62,7 +62,9 @@ describe("examples/aws under mocks", () => {
     expect(release.provider).toMatch(/::pulumi:providers:kubernetes::eks::/);
     const values = chartValues(release);
     expect(values.worker.replicas).toBe(2);
-    expect(values.worker.resources.limits).toEqual({ cpu: "2", memory: "6Gi" });
+    expect(values.worker.resources.limits).toEqual({ cpu: "1500m", memory: "5Gi" });
+    // A worker must fit an m6i.large's allocatable CPU (about 1930m, less 125m of daemonsets).
+    expect(Number(values.worker.resources.limits.cpu.replace("m", ""))).toBeLessThanOrEqual(1805);
     expect(values.worker.image.repository).toBe(`${ECR}/dask-0a1b2c3`);
     expect(values.worker.image.tag).toMatch(new RegExp(`@${FAKE_DIGEST}$`));
     // Same-account ECR: the node role pulls, no pull Secret.

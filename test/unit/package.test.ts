@@ -44,9 +44,12 @@ describe("the npm package", () => {
       "dist/components/cli/main.js",
       "components/image/assets/prune.sh",
       "components/image/assets/install-shims.sh",
+      "LICENSE",
     ]) {
       expect(files).toContain(required);
     }
+    // No source maps: they would point at TypeScript sources the tarball does not ship.
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("test/"))).toEqual([]);
     expect(files.filter((f) => f.startsWith("examples/") || f.startsWith(".slim-dask/"))).toEqual(
       [],

@@ -47,7 +47,7 @@ describe("image config files (CLI)", () => {
 
 describe("cluster config files (CLI)", () => {
   test("chart values may be written as a mapping or as YAML text, with the same result", () => {
-    const image = "ghcr.io/acme/dask:1";
+    const image = `ghcr.io/acme/dask:1@sha256:${"ab".repeat(32)}`;
     const asMapping = daskChartValues({ image, values: { worker: { annotations: { a: "b" } } } });
     const asText = daskChartValues({ image, values: "worker:\n  annotations:\n    a: b\n" });
     expect(asText).toEqual(asMapping);
@@ -56,7 +56,7 @@ describe("cluster config files (CLI)", () => {
   test("YAML text with a duplicate key is refused", () => {
     const e = errorOf(() =>
       daskChartValues({
-        image: "ghcr.io/acme/dask:1",
+        image: `ghcr.io/acme/dask:1@sha256:${"ab".repeat(32)}`,
         values: "worker:\n  replicas: 1\n  replicas: 2\n",
       }),
     );
@@ -66,7 +66,10 @@ describe("cluster config files (CLI)", () => {
 
 test("a key that starts like a valid one gets it as a hint (replicaCount -> replicas)", () => {
   const e = errorOf(() =>
-    daskChartValues({ image: "ghcr.io/acme/dask:1", workers: { replicaCount: 2 } }),
+    daskChartValues({
+      image: `ghcr.io/acme/dask:1@sha256:${"ab".repeat(32)}`,
+      workers: { replicaCount: 2 },
+    }),
   );
   expect(e.field).toBe("workers.replicaCount");
   expect(e.fix).toMatch(/did you mean `replicas`/);
