@@ -79,6 +79,7 @@ import {
   slimImageConfig,
   SlimBuildSpec,
 } from "../support/slim-build";
+import { stepTimer } from "../support/timings";
 
 const MINUTE = 60_000;
 const RELEASE = "e2e";
@@ -101,7 +102,7 @@ const SPEC: SlimBuildSpec = {
 };
 
 const started = Date.now();
-const timings: Record<string, number> = {};
+const { timings, timed } = stepTimer();
 let credentials: RegistryCredentials;
 let slim: BuiltImage;
 let naive: NaiveImage;
@@ -117,14 +118,6 @@ const otherBuilder: Record<string, unknown> = {};
 const cacheRebuilds: Record<string, Omit<CacheRebuild, "log" | "layers">> = {};
 
 /** Records how long a step took, for the printed summary. */
-async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await body();
-  } finally {
-    timings[step] = (Date.now() - t0) / 1000;
-  }
-}
 
 function clusterConfig(image: string): DaskClusterConfig {
   return {

@@ -8,13 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=versions.sh
 . "$here/versions.sh"
 
-export GOMODCACHE=$K8S_CACHE/go/mod GOCACHE=$K8S_CACHE/go/build GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-mkdir -p "$K8S_BIN" "$GOMODCACHE" "$GOCACHE" "$K8S_CACHE/logs"
-t0=$(date +%s)
-say() { echo "[engine-build $(($(date +%s) - t0))s] $*"; }
-
-# finish DEST: move DEST.tmp into place only once it is complete.
-finish() { mv -f "$1.tmp" "$1"; }
+BUILD_NAME=engine-build
+# shellcheck source-path=SCRIPTDIR source=../k8s/go-build.sh
+. "$here/../k8s/go-build.sh"
 
 # The CLI. `go install .../pkg/v3/cmd/pulumi@v...` is refused because pkg/v3's go.mod has replace
 # directives, so build it from a wrapper module that repeats the one replace that is not a local

@@ -35,6 +35,7 @@ import {
   stepRecorder,
   UNKNOWN_VALUE,
 } from "./support/engine";
+import { stepTimer } from "../support/timings";
 
 const MINUTE = 60_000;
 const WORK_DIR = path.join(repoRoot(), "build", "engine");
@@ -46,16 +47,7 @@ let engine: Engine;
 let stack: Stack;
 let imageA: ClusterImage;
 let imageB: ClusterImage;
-const timings: Record<string, number> = {};
-
-async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await body();
-  } finally {
-    timings[step] = (Date.now() - t0) / 1000;
-  }
-}
+const { timings, timed } = stepTimer();
 
 const byType = (steps: Step[], type: string) => steps.filter((s) => s.type === type);
 const NAMESPACE_TYPE = "kubernetes:core/v1:Namespace";

@@ -7,13 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.sh
 . "$here/versions.sh"
 
-export GOMODCACHE=$K8S_CACHE/go/mod GOCACHE=$K8S_CACHE/go/build GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
-mkdir -p "$K8S_BIN" "$GOMODCACHE" "$GOCACHE" "$K8S_CACHE/logs"
-t0=$(date +%s)
-say() { echo "[k8s-build $(($(date +%s) - t0))s] $*"; }
-
-# finish DEST: move DEST.tmp into place only once it is complete.
-finish() { mv -f "$1.tmp" "$1"; }
+BUILD_NAME=k8s-build
+# shellcheck source-path=SCRIPTDIR source=go-build.sh
+. "$here/go-build.sh"
 
 build_k8s() {
   k8s_out=$K8S_BIN/k8s-all-$K8S_VERSION

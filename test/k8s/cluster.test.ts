@@ -38,6 +38,7 @@ import {
 import { applyPullSecret, installRelease, valuesFromCli } from "./support/release";
 import { cpuMillis, nodeCpu } from "./support/capacity";
 import { summarizeRollout, watchPods } from "./support/pod-watch";
+import { stepTimer } from "../support/timings";
 
 const MINUTE = 60_000;
 const WORK_DIR = path.join(repoRoot(), "build", "k8s");
@@ -52,7 +53,7 @@ const ONE_GI = 1024 ** 3;
 const WORKER_POOL = { replicas: WORKERS, cpu: WORKER_CPU, memory: WORKER_MEMORY };
 
 const started = Date.now();
-const timings: Record<string, number> = {};
+const { timings, timed } = stepTimer();
 let registry: string;
 let imageA: ClusterImage;
 let imageB: ClusterImage | undefined;
@@ -60,15 +61,6 @@ let privateRef: string;
 let pullSecret: string;
 /** What the release runs now (set by every successful install or upgrade). */
 let lastConfig: DaskClusterConfig | undefined;
-
-async function timed<T>(step: string, body: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await body();
-  } finally {
-    timings[step] = (Date.now() - t0) / 1000;
-  }
-}
 
 function clusterConfig(
   image: string,
