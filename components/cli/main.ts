@@ -9,7 +9,8 @@ import { buildContext, defaultTag, writeBuildContext } from "../image/context";
 import { splitImageConfig } from "../image/image-config";
 import { resolveRecipe } from "../image/recipe";
 import { readConfigFile } from "./config-file";
-import { pullSecretInstructions, pullSecretManifest, pullSecretTarget } from "./pull-secret";
+import { installInstructions } from "./install-steps";
+import { pullSecretManifest, pullSecretTarget } from "./pull-secret";
 
 /** Where the CLI reads and writes; injectable so tests can run it without spawning. */
 export interface CliIO {
@@ -17,12 +18,28 @@ export interface CliIO {
   err: (text: string) => void;
   /** All of stdin, or undefined when stdin is a terminal (nothing was piped). */
   stdin?: () => string | undefined;
+  /** The file stdout is redirected to (`> values.yaml`), or undefined (a pipe, a terminal). */
+  stdoutFile?: () => string | undefined;
+}
+
+/** Where stdout goes, when it is a file: relative to the working directory when inside it. */
+function redirectedStdout(): string | undefined {
+  try {
+    if (!fs.fstatSync(1).isFile()) return undefined;
+    // Linux names the open file; elsewhere the commands say `values.yaml`.
+    const target = fs.readlinkSync("/proc/self/fd/1");
+    const relative = path.relative(process.cwd(), target);
+    return relative.startsWith("..") || path.isAbsolute(relative) ? target : relative;
+  } catch {
+    return undefined;
+  }
 }
 
 const processIO: CliIO = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
   stdin: () => (process.stdin.isTTY ? undefined : fs.readFileSync(0, "utf8")),
+  stdoutFile: redirectedStdout,
 };
 
 /** The version in the package's own package.json (found upwards: the layout differs in dist/). */
@@ -90,14 +107,15 @@ function program(io: CliIO): Command {
 
   cli
     .command("values")
-    .description("print the dask helm chart values for a DaskCluster config, as YAML")
+    .description(
+      "print the dask helm chart values for a DaskCluster config, as YAML; stderr gives the commands that install them",
+    )
     .requiredOption("-c, --config <file>", "YAML or JSON file with DaskCluster fields")
     .action((opts: { config: string }) => {
       const config = resolveClusterConfig(readConfigFile(opts.config));
       // No anchors/aliases for shared lists: people read and diff this output.
       io.out(stringify(chartValuesFor(config), { aliasDuplicateObjects: false }));
-      const target = pullSecretTarget(config);
-      if (target) io.err(pullSecretInstructions(target, opts.config));
+      io.err(installInstructions(config, opts.config, io.stdoutFile?.()));
     });
 
   cli

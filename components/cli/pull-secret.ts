@@ -8,6 +8,8 @@ export interface PullSecretTarget {
   namespace: string;
   server: string;
   username: string;
+  /** The config creates the namespace: the manifest then starts with it. */
+  createNamespace: boolean;
 }
 
 /** The pull Secret the chart values of `config` refer to (none without `imagePullCredentials`). */
@@ -19,35 +21,27 @@ export function pullSecretTarget(config: ResolvedClusterConfig): PullSecretTarge
     namespace: config.namespace,
     server: creds.server,
     username: creds.username,
+    createNamespace: config.createNamespace,
   };
 }
 
 /**
- * What `slim-dask values` prints on stderr when the values name a pull Secret: helm does not
- * create it, so say exactly how to. The password never appears: it is piped on stdin.
- */
-export function pullSecretInstructions(t: PullSecretTarget, configFile: string): string {
-  return [
-    `slim-dask: these values make every pod pull with the Secret "${t.name}" in namespace "${t.namespace}"; helm does not create it.`,
-    `Create it before \`helm install\` (the password is read from stdin, never from the command line):`,
-    `  printf '%s' "$REGISTRY_PASSWORD" | npx slim-dask pull-secret --config ${configFile} | kubectl apply -f -`,
-    `or with kubectl alone (the password then appears in the process list while kubectl runs):`,
-    `  kubectl -n ${t.namespace} create secret docker-registry ${t.name} --docker-server=${t.server} --docker-username=${t.username} --docker-password="$REGISTRY_PASSWORD"`,
-    "",
-  ].join("\n");
-}
-
-/**
- * The `kubernetes.io/dockerconfigjson` Secret manifest for `kubectl apply -f -`. Deterministic:
- * same inputs, same bytes. It holds the password (base64), so it is meant for a pipe, not a file.
+ * The `kubernetes.io/dockerconfigjson` Secret manifest for `kubectl apply -f -`, after the
+ * Namespace when the config creates it (helm's `--create-namespace` comes too late for a Secret
+ * applied before `helm install`). Deterministic: same inputs, same bytes. It holds the password
+ * (base64), so it is meant for a pipe, not a file.
  */
 export function pullSecretManifest(t: PullSecretTarget, password: string): string {
   const config = dockerConfigJson(t.server, t.username, password);
-  return stringify({
+  const namespace = t.createNamespace
+    ? [stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: t.namespace } })]
+    : [];
+  const secret = stringify({
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: t.name, namespace: t.namespace },
     type: "kubernetes.io/dockerconfigjson",
     data: { ".dockerconfigjson": Buffer.from(config, "utf8").toString("base64") },
   });
+  return [...namespace, secret].join("---\n");
 }

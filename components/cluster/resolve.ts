@@ -66,6 +66,8 @@ export interface ResolvedClusterConfig {
   createNamespace: boolean;
   chartVersion: string;
   chartRepository: string;
+  chartRepositoryCaFile?: string;
+  chartRepositoryUsername?: string;
   timeoutSeconds: number;
   workers: ResolvedWorkers;
   scheduler: ResolvedScheduler;
@@ -208,6 +210,10 @@ export function resolveClusterConfig(
     imagePullPolicy: (c.imagePullPolicy as ImagePullPolicy) ?? "IfNotPresent",
     values: (c.values as Record<string, unknown>) ?? {},
   };
+  if (c.chartRepositoryCaFile !== undefined)
+    out.chartRepositoryCaFile = c.chartRepositoryCaFile as string;
+  if (c.chartRepositoryUsername !== undefined)
+    out.chartRepositoryUsername = c.chartRepositoryUsername as string;
   if (
     out.createNamespace &&
     isKnown(out.namespace) &&

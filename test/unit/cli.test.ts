@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { run } from "../../components/cli/main";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -170,24 +170,79 @@ describe("slim-dask CLI", () => {
     expect(execFileSync("node", [BIN, "--version"], { cwd: ROOT }).toString()).toBe(`${version}\n`);
   });
 
-  test("values with imagePullCredentials says on stderr how to create the Secret it names", () => {
+  test("values prints on stderr the commands that install it, for this config", () => {
     const file = path.join(ROOT, "examples", "cluster.yaml");
     const { code, out, err } = cli(["values", "--config", file]);
     expect(code).toBe(0);
     const secret = parse(out).worker.image.pullSecrets[0].name;
     expect(secret).toBe("analytics-dask-image-pull");
     expect(err).toContain(`"${secret}" in namespace "dask"`);
-    expect(err).toContain(
+    const commands = err
+      .split("\n")
+      .filter((l) => l.startsWith("  "))
+      .map((l) => l.trim());
+    expect(commands).toEqual([
       `printf '%s' "$REGISTRY_PASSWORD" | npx slim-dask pull-secret --config ${file} | kubectl apply -f -`,
-    );
-    expect(err).toContain(
-      `kubectl -n dask create secret docker-registry ${secret} --docker-server=ghcr.io --docker-username=acme-bot`,
-    );
-    // Without credentials there is no Secret to talk about.
+      "helm repo add dask https://helm.dask.org",
+      "helm repo update dask",
+      "helm upgrade --install analytics-dask dask/dask --version 2024.1.1 --namespace dask --create-namespace --values values.yaml --atomic --timeout 600s",
+    ]);
+    // Without credentials there is no Secret to create: only helm.
     const plain = writeConfig(
-      "image: ghcr.io/acme/dask:1@sha256:abababababababababababababababababababababababababababababababab\n",
+      "image: ghcr.io/acme/dask:1@sha256:abababababababababababababababababababababababababababababababab\nreleaseName: r1\n",
     );
-    expect(cli(["values", "--config", plain]).err).toBe("");
+    const plainErr = cli(["values", "--config", plain]).err;
+    expect(plainErr).not.toContain("pull-secret");
+    expect(plainErr).toContain(
+      "  helm upgrade --install r1 dask/dask --version 2024.1.1 --namespace default --values values.yaml --atomic --timeout 600s\n",
+    );
+  });
+
+  test("the README's plain-helm quickstart is what values prints for examples/cluster.yaml", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Quickstart: the CLI with plain helm"));
+    const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+    const lines = block.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim());
+    const after = lines.slice(
+      lines.indexOf("npx slim-dask values --config cluster.yaml > values.yaml") + 1,
+    );
+    expect(after.length).toBeGreaterThan(1);
+    // Run from the directory holding cluster.yaml, with stdout redirected to values.yaml.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-quickstart-"));
+    fs.copyFileSync(path.join(ROOT, "examples", "cluster.yaml"), path.join(dir, "cluster.yaml"));
+    const values = fs.openSync(path.join(dir, "values.yaml"), "w");
+    const result = spawnSync("node", [BIN, "values", "--config", "cluster.yaml"], {
+      cwd: dir,
+      stdio: ["ignore", values, "pipe"],
+    });
+    fs.closeSync(values);
+    expect(result.status).toBe(0);
+    const printed = result.stderr
+      .toString()
+      .split("\n")
+      .filter((l) => l.startsWith("  "))
+      .map((l) => l.trim());
+    expect(after.filter((l) => l !== "")).toEqual(printed);
+    expect(result.stderr.toString()).toMatch(/^slim-dask: install values\.yaml with:$/m);
+    expect(parse(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")).worker).toBeDefined();
+  });
+
+  test("values names the file stdout went to in the helm command", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-redirect-"));
+    fs.copyFileSync(path.join(ROOT, "examples", "cluster.yaml"), path.join(dir, "c.yaml"));
+    fs.mkdirSync(path.join(dir, "out"));
+    const fd = fs.openSync(path.join(dir, "out", "my values.yaml"), "w");
+    const result = spawnSync("node", [BIN, "values", "--config", "c.yaml"], {
+      cwd: dir,
+      stdio: ["ignore", fd, "pipe"],
+    });
+    fs.closeSync(fd);
+    expect(result.status).toBe(0);
+    expect(result.stderr.toString()).toContain("--values 'out/my values.yaml' --atomic");
+    // Piped, the file is not known: the commands say values.yaml and ask to save it so.
+    const piped = spawnSync("node", [BIN, "values", "--config", "c.yaml"], { cwd: dir });
+    expect(piped.stderr.toString()).toMatch(/^slim-dask: save these values as values\.yaml, then/);
+    expect(piped.stderr.toString()).toContain("--values values.yaml --atomic");
   });
 
   test("pull-secret turns the password on stdin into the Secret manifest the values name", () => {
@@ -196,7 +251,9 @@ describe("slim-dask CLI", () => {
     const { code, out, err } = cli(["pull-secret", "--config", file], `${password}\n`);
     expect(code).toBe(0);
     expect(err).toBe("");
-    const manifest = parse(out);
+    // examples/cluster.yaml creates its namespace: the Namespace comes first.
+    const [namespace, manifest] = parseAllDocuments(out).map((d) => d.toJS());
+    expect(namespace).toEqual({ apiVersion: "v1", kind: "Namespace", metadata: { name: "dask" } });
     expect(manifest).toMatchObject({
       apiVersion: "v1",
       kind: "Secret",
@@ -215,6 +272,12 @@ describe("slim-dask CLI", () => {
     // The password itself is only inside the base64 payload, never in clear text.
     expect(out).not.toContain(password);
     expect(cli(["pull-secret", "--config", file], `${password}\n`).out).toBe(out);
+    // A namespace the config does not create is not in the manifest.
+    const existing = writeConfig(
+      fs.readFileSync(file, "utf8").replace("createNamespace: true", "createNamespace: false"),
+    );
+    const docs = parseAllDocuments(cli(["pull-secret", "--config", existing], "pw").out);
+    expect(docs.map((d) => d.toJS().kind)).toEqual(["Secret"]);
   });
 
   test("pull-secret without a piped password or without credentials fails with one clear line", () => {
