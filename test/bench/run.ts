@@ -246,6 +246,9 @@ async function coldStarts(
       jupyter: false,
       runAsUser: UID,
       workers: { replicas: 1, cpu: "1", memory: "1Gi" },
+      // The local tag is run with `docker run`, which pulls nothing; a tag is only accepted
+      // with an explicit pull policy.
+      imagePullPolicy: "Always",
     });
     try {
       const runs = await measureColdStarts(
@@ -388,8 +391,30 @@ function markdown(report: Awaited<ReturnType<typeof collect>>): string {
   return lines.join("\n");
 }
 
+/** Samples the 1-minute load average every 30 s: cold starts and build times depend on it. */
+function sampleLoad(): {
+  stop: () => { samples: number; min: number; median: number; max: number };
+} {
+  const samples = [os.loadavg()[0]];
+  const timer = setInterval(() => samples.push(os.loadavg()[0]), 30_000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      samples.push(os.loadavg()[0]);
+      const round = (n: number) => Math.round(n * 10) / 10;
+      return {
+        samples: samples.length,
+        min: round(Math.min(...samples)),
+        median: round(median(samples)),
+        max: round(Math.max(...samples)),
+      };
+    },
+  };
+}
+
 async function collect() {
   const started = Date.now();
+  const load = sampleLoad();
   await requireDocker();
   await requireImage(BASE_IMAGES.faithful);
   await requireImage(BASE_IMAGES.full);
@@ -433,6 +458,7 @@ async function collect() {
     sets,
     coldStarts: cold,
     failures,
+    loadAverage: load.stop(),
     wallSeconds: (Date.now() - started) / 1000,
   };
 }
