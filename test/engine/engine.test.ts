@@ -305,6 +305,12 @@ async function failedPreview(
 test.each([
   ["bad-memory", { workers: { replicas: 1, memory: "500m" } }, "workers.memory", /Fix: .*(Mi|Gi)/],
   [
+    "late-bad-memory",
+    { workers: { replicas: 1, memory: "4GB" }, lateArgs: true },
+    "workers.memory",
+    /Fix: .*(Mi|Gi)/,
+  ],
+  [
     "bad-values",
     { values: { worker: { replicaCount: 2 } } },
     "values.worker.replicaCount",
@@ -323,6 +329,8 @@ test.each([
     expect(strays.filter((f) => f !== field)).toEqual([]);
     expect(printed).toContain(field);
     expect(printed).toMatch(fix);
+    // One error, printed once, however many resources the value reaches.
+    expect(printed.split(`${field}: `).length - 1).toBe(1);
     expect(printed).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
     expect(printed).not.toContain("unhandled exception");
     const s = await inlineStack(engine, name, daskProgram(), stackConfig(imageA.pinned));

@@ -18,6 +18,8 @@ export interface ProgramOptions {
   workers?: DaskClusterArgs["workers"];
   values?: DaskClusterArgs["values"];
   timeoutSeconds?: number;
+  /** Pass `workers` and `values` as Outputs: checked only once known, as a user's computed args. */
+  lateArgs?: boolean;
 }
 
 /**
@@ -35,6 +37,8 @@ export function daskProgram(o: ProgramOptions = {}): PulumiFn {
     });
     // A resource's id is unknown in the preview of its creation.
     const image = pulumi.all([source.id, source.data]).apply(([, data]) => data.imageRef);
+    // An Input of T may be an Output of it: the same arg, only known later.
+    const late = <T>(value: T): T => (o.lateArgs ? (pulumi.output(value) as unknown as T) : value);
     const registry = cfg.require("registry");
     const login = {
       server: registry,
@@ -47,7 +51,7 @@ export function daskProgram(o: ProgramOptions = {}): PulumiFn {
       releaseName,
       namespace: o.namespace ?? NAMESPACE,
       createNamespace: o.createNamespace ?? true,
-      workers: o.workers ?? { replicas: 2, cpu: "1", memory: "1Gi" },
+      workers: late(o.workers ?? { replicas: 2, cpu: "1", memory: "1Gi" }),
       scheduler: { memory: "1Gi" },
       imagePullCredentials: login,
       chartRepository: cfg.require("chartRepository"),
@@ -55,7 +59,7 @@ export function daskProgram(o: ProgramOptions = {}): PulumiFn {
       chartRepositoryUsername: cfg.require("chartRepositoryUsername"),
       chartRepositoryPassword: cfg.requireSecret("chartRepositoryPassword"),
       timeoutSeconds: o.timeoutSeconds ?? 300,
-      values: o.values,
+      values: o.values === undefined ? undefined : late(o.values),
     });
     return {
       schedulerAddress: cluster.schedulerAddress,
