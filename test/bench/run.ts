@@ -421,7 +421,12 @@ async function collect() {
   const runtimeBaseBytes = await imageSize(BASE_IMAGES.faithful);
   const workDir = path.join(repoRoot(), "build", "bench");
   fs.rmSync(workDir, { recursive: true, force: true });
-  const concurrency = Number(process.env.SLIM_DASK_BENCH_CONCURRENCY ?? 2);
+  // Docker 20.10's BuildKit panics ("failed to get edge", moby/buildkit#2303) when concurrent
+  // builds share cached steps, as the variants do: it took dockerd down twice here. One build
+  // at a time with BuildKit; the legacy builder can run two.
+  const concurrency = Number(
+    process.env.SLIM_DASK_BENCH_CONCURRENCY ?? (selectedBuilder() === "buildkit" ? 1 : 2),
+  );
   const sets: SetResult[] = [];
   let completeBuilds: (BuiltImage | undefined)[] = [];
   const builtIds: string[] = [];
