@@ -38,16 +38,23 @@ export function generatedModules(): Record<string, string> {
   return Object.fromEntries(GENERATED.map((g) => [g.args, renderArgsModule(g.section, g.table)]));
 }
 
-/** The README with every generated section replaced; throws when a marker is missing. */
+/**
+ * `text` with what stands between `<!-- generated:<name> -->` and `<!-- /generated:<name> -->`
+ * replaced by `content`; throws when a marker is missing.
+ */
+export function spliceGenerated(text: string, name: string, content: string): string {
+  const open = `<!-- generated:${name} -->`;
+  const close = `<!-- /generated:${name} -->`;
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`missing ${open} ... ${close}`);
+  return `${text.slice(0, start + open.length)}\n${content}\n${text.slice(end)}`;
+}
+
+/** The README with every generated args table replaced; throws when a marker is missing. */
 export function spliceReadme(readme: string): string {
-  let out = readme;
-  for (const g of GENERATED) {
-    const open = `<!-- generated:${g.readme} -->`;
-    const close = `<!-- /generated:${g.readme} -->`;
-    const start = out.indexOf(open);
-    const end = out.indexOf(close);
-    if (start < 0 || end < start) throw new Error(`README.md lacks ${open} ... ${close}`);
-    out = `${out.slice(0, start + open.length)}\n${renderFieldsMarkdown(g.section)}\n${out.slice(end)}`;
-  }
-  return out;
+  return GENERATED.reduce(
+    (out, g) => spliceGenerated(out, g.readme, renderFieldsMarkdown(g.section)),
+    readme,
+  );
 }

@@ -1,13 +1,26 @@
 #!/usr/bin/env node
-// Writes the files generated from the field tables (args.ts modules, README args tables).
-// Run after `npm run build`: `npm run generate` does both.
+// Writes the generated files: from the field tables, the args.ts modules and the README's args
+// tables; from the benchmark's results (docs/benchmarks.json, a copy of the
+// build/bench-report.json that `npm run bench` writes), the README's opening numbers and
+// Measurements and docs/benchmarks.md's tables. Run after `npm run build`: `npm run generate`
+// does both.
 const fs = require("fs");
 const path = require("path");
 const { generatedModules, spliceReadme } = require("../dist/components/generated");
+const { spliceBenchReport } = require("../dist/test/bench/report");
 
 const root = path.join(__dirname, "..");
-for (const [file, content] of Object.entries(generatedModules())) {
-  fs.writeFileSync(path.join(root, file), content);
+const file = (name) => path.join(root, name);
+for (const [name, content] of Object.entries(generatedModules())) {
+  fs.writeFileSync(file(name), content);
 }
-const readme = path.join(root, "README.md");
-fs.writeFileSync(readme, spliceReadme(fs.readFileSync(readme, "utf8")));
+const report = JSON.parse(fs.readFileSync(file("docs/benchmarks.json"), "utf8"));
+const { readme, benchmarks } = spliceBenchReport(
+  {
+    readme: spliceReadme(fs.readFileSync(file("README.md"), "utf8")),
+    benchmarks: fs.readFileSync(file("docs/benchmarks.md"), "utf8"),
+  },
+  report,
+);
+fs.writeFileSync(file("README.md"), readme);
+fs.writeFileSync(file("docs/benchmarks.md"), benchmarks);

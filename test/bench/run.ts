@@ -17,7 +17,6 @@ import { chartFullname } from "../../components/cluster/addresses";
 import { daskChartValues } from "../../components/cluster/values";
 import { median, measureColdStarts } from "../support/cold-start";
 import {
-  Builder,
   buildClient,
   buildCommand,
   docker,
@@ -26,16 +25,15 @@ import {
   requireImage,
   selectedBuilder,
 } from "../support/docker";
-import { BASE_IMAGES, repoRoot, SET_WORK, WheelSet } from "../support/environment";
+import { BASE_IMAGES, repoRoot, WheelSet } from "../support/environment";
 import {
   buildNaive,
   buildSlim,
   BuiltImage,
   checkDaskWork,
   SlimBuildSpec,
-  StripReport,
 } from "../support/slim-build";
-import type { PruneReport } from "../support/prune-log";
+import { BenchReport, benchmarksMarkdown, ColdStart, SetResult, VariantResult } from "./report";
 
 /** One variant: the default recipe with one technique changed. */
 interface Variant {
@@ -81,42 +79,8 @@ const COLD_RUNS = Number(process.env.SLIM_DASK_BENCH_RUNS ?? 5);
 const UID = 1000;
 const IMAGE_NAME = "slim-dask-local/bench";
 
-interface VariantResult {
-  name: string;
-  /** Why the build failed (the other fields are then 0). */
-  error?: string;
-  /** Image size without a leftover offline-wheelhouse layer (single-stage variants have one). */
-  bytes: number;
-  wheelLayerBytes: number;
-  /** Size minus the default's: what the technique saves (negative = it costs). */
-  deltaBytes: number;
-  buildSeconds: number;
-  prune?: PruneReport;
-  strip?: StripReport;
-}
-
-interface SetResult {
-  set: WheelSet;
-  naiveBytes: number;
-  naiveWheelLayerBytes: number;
-  naiveError?: string;
-  variants: VariantResult[];
-  /** The dask work the default image did in the image (or why it could not). */
-  work: string[];
-  workError?: string;
-}
-
-interface ColdStart {
-  policy: BytecodePolicy;
-  runs: number[];
-  medianSeconds: number;
-  error?: string;
-}
-
 const message = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).split("\n").slice(0, 3).join(" ");
-
-const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
 /** Runs `jobs` at most `limit` at a time (2 cores: installs overlap well with unpacking). */
 async function pooled<T>(jobs: (() => Promise<T>)[], limit: number): Promise<T[]> {
@@ -286,109 +250,11 @@ async function machine() {
   };
 }
 
-const BUILDER_NAMES: Record<Builder, string> = { buildkit: "BuildKit", legacy: "legacy builder" };
-
 /** The command line every variant was built with, from the helper that runs it. */
 async function buildCommandLine(): Promise<string> {
   const builder = selectedBuilder();
   const { args, dockerBuildkit } = buildCommand("<dir>", "<image>", "<iidfile>", { builder });
   return `DOCKER_BUILDKIT=${dockerBuildkit} ${await buildClient()} ${args.join(" ")}`;
-}
-
-const SET_TITLES: Record<WheelSet, string> = {
-  article: "The article's set (dask, distributed, bokeh, numpy, pandas): array work only",
-  "article-arrow": "The article's set + pyarrow: the smallest set with working dataframes",
-  complete: "`dask[complete]`",
-};
-
-/** `a/b` as `1.23x`, or "n/a" when either side is missing. */
-function ratio(a: ColdStart | undefined, b: ColdStart | undefined): string {
-  if (!a || !b || a.error || b.error || b.medianSeconds === 0) return "n/a";
-  return `${(a.medianSeconds / b.medianSeconds).toFixed(2)}x`;
-}
-
-function markdown(report: Awaited<ReturnType<typeof collect>>): string {
-  const base = report.runtimeBaseBytes;
-  const lines = [
-    "# Benchmarks",
-    "",
-    `Measured ${report.date} on ${report.machine.nproc} cores, ${(report.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, kernel ${report.machine.kernel}, Docker ${report.machine.docker} (${BUILDER_NAMES[report.machine.builder]}), in ${report.wallSeconds.toFixed(0)} s.`,
-    "",
-    "Images: the `pip` preset on the faithful stand-in for `python:3.11-slim`",
-    `(\`${BASE_IMAGES.faithful}\`, ${mb(base)} MB: Debian bookworm's Python 3.11 with every`,
-    "stdlib `*.pyc` and test directory deleted, as the official slim image's Dockerfile does),",
-    "wheels installed offline. The naive image is one stage with `pip install` into a venv on a",
-    "stand-in for `python:3.11` (Debian with Python, pip, `build-essential` and `python3-dev`;",
-    "the real image is larger still). Sizes of single-stage images (naive, smallBase off) leave",
-    "out the layer holding the offline wheelhouse, which a PyPI install would not have.",
-    '"Above base" is the image size minus the runtime base\'s.',
-    "",
-    "| set | dask work checked in the image | slim MB | above base MB | naive MB |",
-    "| --- | --- | ---: | ---: | ---: |",
-    ...report.sets.map((set) => {
-      const d = set.variants[0];
-      const work = set.workError ? `FAILED: ${set.workError}` : set.work.join(" + ");
-      const naive = set.naiveError ? "failed" : mb(set.naiveBytes - set.naiveWheelLayerBytes);
-      return d.error
-        ? `| ${set.set} | ${work} | failed | failed | ${naive} |`
-        : `| ${set.set} | ${work} | ${mb(d.bytes)} | ${mb(d.bytes - base)} | ${naive} |`;
-    }),
-    "",
-  ];
-  for (const set of report.sets) {
-    const d = set.variants[0];
-    lines.push(`## ${SET_TITLES[set.set]}`, "");
-    if (!set.naiveError && !d.error) {
-      const naive = set.naiveBytes - set.naiveWheelLayerBytes;
-      lines.push(
-        `Naive ${mb(naive)} MB -> slim ${mb(d.bytes)} MB (${((1 - d.bytes / naive) * 100).toFixed(0)}% smaller), ${mb(d.bytes - base)} MB above the runtime base. Claims: ${SET_WORK[set.set].join(" + ")}.`,
-        "",
-      );
-    }
-    lines.push(
-      "| variant | size MB | above base MB | vs default MB | build s |",
-      "| --- | ---: | ---: | ---: | ---: |",
-      ...set.variants.map((v) =>
-        v.error
-          ? `| ${v.name} | FAILED: ${v.error} | | | |`
-          : `| ${v.name} | ${mb(v.bytes)} | ${mb(v.bytes - base)} | ${v.deltaBytes >= 0 ? "+" : ""}${mb(v.deltaBytes)} | ${v.buildSeconds.toFixed(0)} |`,
-      ),
-      "",
-      "Prune rules and strip of the default build (bytes removed inside the install layer):",
-      "",
-      "| rule | files | MB |",
-      "| --- | ---: | ---: |",
-      ...(d.prune
-        ? d.prune.rules.map((r) => `| ${r.rule} | ${r.files} | ${mb(r.bytes)} |`)
-        : ["| (the build came from the layer cache: no report) | | |"]),
-      ...(d.strip
-        ? [
-            `| strip (shared objects ${mb(d.strip.beforeBytes)} -> ${mb(d.strip.afterBytes)} MB) | ${d.strip.files} | ${mb(d.strip.beforeBytes - d.strip.afterBytes)} |`,
-          ]
-        : []),
-      "",
-    );
-  }
-  const cold = (p: BytecodePolicy) => report.coldStarts.find((c) => c.policy === p);
-  lines.push(
-    `## Worker cold start (\`dask[complete]\`, faithful base, container start -> "Registered to", median of ${COLD_RUNS})`,
-    "",
-    "| bytecode | median s | runs s |",
-    "| --- | ---: | --- |",
-    ...report.coldStarts.map((c) =>
-      c.error
-        ? `| ${c.policy} | FAILED: ${c.error} | |`
-        : `| ${c.policy} | ${c.medianSeconds.toFixed(2)} | ${c.runs.map((r) => r.toFixed(2)).join(", ")} |`,
-    ),
-    "",
-    `compile vs keep: ${ratio(cold("compile"), cold("keep"))}; delete vs compile: ${ratio(cold("delete"), cold("compile"))}.`,
-    "",
-  );
-  if (report.failures.length > 0) {
-    lines.push("## Failed measurements", "", ...report.failures.map((f) => `- ${f}`), "");
-  }
-  lines.push("Commands:", "", ...report.commands.map((c) => `    ${c}`), "");
-  return lines.join("\n");
 }
 
 /** Samples the 1-minute load average every 30 s: cold starts and build times depend on it. */
@@ -412,7 +278,7 @@ function sampleLoad(): {
   };
 }
 
-async function collect() {
+async function collect(): Promise<BenchReport> {
   const started = Date.now();
   const load = sampleLoad();
   await requireDocker();
@@ -473,7 +339,7 @@ async function main(): Promise<void> {
   const outDir = path.join(repoRoot(), "build");
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, "bench-report.json"), JSON.stringify(report, null, 2));
-  const md = markdown(report);
+  const md = benchmarksMarkdown(report);
   fs.writeFileSync(path.join(outDir, "bench-report.md"), md);
   console.log(md);
   if (report.failures.length > 0) {

@@ -3,6 +3,7 @@ import * as path from "path";
 import { generatedModules, spliceReadme } from "../../components/generated";
 import { CLUSTER_FIELDS } from "../../components/cluster/fields";
 import { IMAGE_FIELDS } from "../../components/image/fields";
+import { BenchReport, mb, readmeHeadline, spliceBenchReport } from "../bench/report";
 
 /**
  * Each arg is defined once, in a field table; the args interfaces and the README tables are
@@ -36,3 +37,34 @@ test("a drifted README is detected", () => {
   const drifted = readme.replace("| `namespace` |", "| `namespaces` |");
   expect(spliceReadme(drifted)).not.toBe(drifted);
 });
+
+describe("the benchmark's numbers in the README and docs/benchmarks.md", () => {
+  const read = (name: string) => fs.readFileSync(path.join(root, name), "utf8");
+  const report = JSON.parse(read("docs/benchmarks.json")) as BenchReport;
+  const files = () => ({ readme: read("README.md"), benchmarks: read("docs/benchmarks.md") });
+
+  test("are rendered from the committed run (docs/benchmarks.json)", () => {
+    expect(spliceBenchReport(files(), report)).toEqual(files());
+  });
+
+  test("a number edited by hand, or a new run not rendered, is detected", () => {
+    const edited = (readme: string) =>
+      readme.replace(`-> ${mb(complete(report).variants[0].bytes)} MB`, "-> 100.0 MB");
+    const { readme, benchmarks } = files();
+    expect(edited(readme)).not.toBe(readme);
+    expect(spliceBenchReport({ readme: edited(readme), benchmarks }, report).readme).toBe(readme);
+    const rerun = { ...report, wallSeconds: report.wallSeconds + 60 };
+    expect(spliceBenchReport(files(), rerun)).not.toEqual(files());
+  });
+
+  test("the headline states the measured sizes and cold starts", () => {
+    const headline = readmeHeadline(report);
+    const compile = report.coldStarts.find((c) => c.policy === "compile")!;
+    expect(headline).toContain(`${mb(complete(report).variants[0].bytes)} MB`);
+    expect(headline).toContain(`**${compile.medianSeconds.toFixed(2)} s**`);
+  });
+});
+
+function complete(report: BenchReport) {
+  return report.sets.find((s) => s.set === "complete")!;
+}
