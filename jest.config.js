@@ -2,7 +2,7 @@
  * Four projects: fast unit suites (npm test), the Docker end-to-end suite (npm run test:e2e),
  * the suite on the CI Kubernetes cluster (npm run test:k8s, after test/k8s/up.sh) and
  * DaskCluster through the real Pulumi engine on that cluster (npm run test:engine, after
- * test/engine/build.sh).
+ * test/engine/build.sh; its python-sdk.test.ts needs no cluster).
  */
 const common = {
   preset: "ts-jest",

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Build the real Pulumi CLI and the Pulumi kubernetes provider from the Go module proxy into
 # $K8S_CACHE/bin (kept between runs), for tests that run pulumi preview/up/destroy through the
-# Automation API. Each output is keyed by version and skipped when present, so a second run only
-# checks. Same Go caches and flags as ../k8s/build.sh: packages both builds use compile once.
+# Automation API, and a stand-in Python language host around the CLI's Python SDK generator for
+# the test that runs `pulumi package gen-sdk --language python`. Each output is keyed by version
+# and skipped when present, so a second run only checks. Same Go caches and flags as
+# ../k8s/build.sh: packages both builds use compile once.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=versions.sh
@@ -43,6 +45,37 @@ EOF
   local v
   v=$(PULUMI_SKIP_UPDATE_CHECK=1 "$out.tmp" version)
   [ "$v" = "$PULUMI_VERSION" ] || { echo "$out.tmp reports version '$v', not $PULUMI_VERSION" >&2; return 1; }
+  finish "$out"
+  say "built $out"
+}
+
+# The Python SDK generator. `pulumi package gen-sdk --language python` (and `pulumi package add`
+# in a Python project) hand the bound schema to the language plugin `pulumi-language-python`,
+# whose module the proxy refuses (403); pkg/v3's codegen/python, which that plugin calls, is
+# served. python-codegen/main.go is a stand-in plugin that answers GeneratePackage with it. Same
+# wrapper go.mod as the CLI, so it builds against the same module versions, and it runs after the
+# CLI in the same job: every package it needs is then in the build cache and only the link is left.
+build_python_codegen() {
+  local out=$PULUMI_PYTHON_CODEGEN_BIN
+  if [ -x "$out" ]; then say "cached $out"; return; fi
+  local wrap=$K8S_CACHE/src/pulumi-language-python-codegen-v$PULUMI_VERSION
+  rm -rf "$wrap" && mkdir -p "$wrap"
+  cat >"$wrap/go.mod" <<EOF
+module slimdask/pythoncodegen
+
+go 1.26
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+EOF
+  cp "$PULUMI_PYTHON_CODEGEN_SRC" "$wrap/main.go"
+  (cd "$wrap" && go mod tidy)
+  say "python codegen: modules ready"
+  (cd "$wrap" && go build -trimpath -o "$out.tmp" -ldflags "-s -w -X main.version=$PULUMI_VERSION" .)
   finish "$out"
   say "built $out"
 }
@@ -96,7 +129,7 @@ EOF
 # The two builds run side by side, as in ../k8s/build.sh: on a shared 2-core machine two
 # processes get a larger share of the CPU than one, and each has long single-threaded links.
 pids=()
-build_pulumi >"$K8S_CACHE/logs/build-pulumi.log" 2>&1 &
+{ build_pulumi && build_python_codegen; } >"$K8S_CACHE/logs/build-pulumi.log" 2>&1 &
 pids+=($!)
 build_provider >"$K8S_CACHE/logs/build-pulumi-kubernetes.log" 2>&1 &
 pids+=($!)

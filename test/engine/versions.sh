@@ -13,3 +13,8 @@ PULUMI_K8S_PROVIDER_VERSION=4.25.0
 # `pulumi-resource-kubernetes`) when used: link them into a bin/ directory.
 PULUMI_BIN=$K8S_BIN/pulumi-v$PULUMI_VERSION
 PULUMI_K8S_PROVIDER_BIN=$K8S_BIN/pulumi-resource-kubernetes-v$PULUMI_K8S_PROVIDER_VERSION
+# The stand-in Python language host (python-codegen/main.go) around the Python SDK generator of
+# pkg/v3 at v$PULUMI_VERSION, keyed by that version and by the first 12 hex digits of the
+# source's sha256, so an edited main.go is rebuilt. Called as `pulumi-language-python` when used.
+PULUMI_PYTHON_CODEGEN_SRC=$(dirname "${BASH_SOURCE[0]}")/python-codegen/main.go
+PULUMI_PYTHON_CODEGEN_BIN=$K8S_BIN/pulumi-language-python-codegen-v$PULUMI_VERSION-$(sha256sum "$PULUMI_PYTHON_CODEGEN_SRC" | cut -c1-12)

@@ -1,55 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { parse } from "yaml";
+import { analyzePackage, PackageSchema, SchemaProperty } from "../support/package-schema";
 
 // The analyzer type-checks the whole tsconfig.json program: tens of seconds on a busy machine.
 jest.setTimeout(300_000);
 
 const ROOT = path.resolve(__dirname, "../..");
-
-/** A property or type as the package schema spells it. */
-interface SchemaProperty {
-  type?: string;
-  $ref?: string;
-  items?: SchemaProperty;
-  additionalProperties?: SchemaProperty;
-  description?: unknown;
-  secret?: boolean;
-  properties?: Record<string, SchemaProperty>;
-  required?: string[];
-  enum?: { name: string; value: string }[];
-}
-interface SchemaResource {
-  isComponent?: boolean;
-  description?: unknown;
-  inputProperties: Record<string, SchemaProperty>;
-  requiredInputs?: string[];
-  properties: Record<string, SchemaProperty>;
-  required?: string[];
-}
-interface PackageSchema {
-  name: string;
-  resources: Record<string, SchemaResource>;
-  types: Record<string, SchemaProperty>;
-}
-
-/**
- * The schema exactly as `pulumi package add` / `pulumi package get-schema` obtains it: the
- * Node.js plugin host (`@pulumi/pulumi/cmd/run-plugin`) requires the package directory (its
- * package.json `main`), collects the exported components with `getPulumiComponents`, names the
- * provider after package.json `name`, and serves `ComponentProvider.getSchema()`, which runs the
- * TypeScript analyzer from the package's entry point.
- */
-async function analyzePackage(): Promise<PackageSchema> {
-  // The package directory itself, resolved through package.json `main` like the plugin host.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exported = require(ROOT);
-  const components = getPulumiComponents(exported);
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-  const provider = new ComponentProvider({ name: pkg.name, dirname: ROOT, components });
-  return JSON.parse(await provider.getSchema());
-}
 
 /** A compact spelling of a schema type: `string`, `array<string>`, `map<string>`, `ref:Name`. */
 function typeOf(p: SchemaProperty): string {

@@ -10,8 +10,8 @@ import {
   PulumiFn,
   Stack,
 } from "@pulumi/pulumi/automation";
-import { repoRoot } from "../../support/environment";
 import { clusterEnv } from "../../k8s/support/cluster-env";
+import { built, engineVersions } from "./builds";
 
 /**
  * The real Pulumi engine for the engine suite: the CLI and the kubernetes provider that
@@ -21,22 +21,6 @@ import { clusterEnv } from "../../k8s/support/cluster-env";
  * so no Node.js language host is needed; the CLI runs the engine, the provider is a real plugin
  * process, the state is a real state file.
  */
-
-/** `NAME=value` assignments (no expansion) of test/engine/versions.sh. */
-function engineVersions(): Record<string, string> {
-  const text = fs.readFileSync(path.join(repoRoot(), "test", "engine", "versions.sh"), "utf8");
-  const out: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^([A-Z][A-Z0-9_]*)=([^$\s]+)$/.exec(line.trim());
-    if (m) out[m[1]] = m[2];
-  }
-  return out;
-}
-
-/** Where test/k8s/build.sh and test/engine/build.sh put their binaries. */
-function binDir(): string {
-  return path.join(process.env.SLIM_DASK_K8S_CACHE ?? "/var/cache/slim-dask-k8s", "bin");
-}
 
 /** The engine of one suite run: a CLI, a provider on PATH, a backend and a passphrase. */
 export interface Engine {
@@ -52,14 +36,8 @@ export interface Engine {
 /** Sets up the engine; fails with the command that builds what is missing. */
 export async function startEngine(): Promise<Engine> {
   const v = engineVersions();
-  const pulumi = path.join(binDir(), `pulumi-v${v.PULUMI_VERSION}`);
-  const provider = path.join(
-    binDir(),
-    `pulumi-resource-kubernetes-v${v.PULUMI_K8S_PROVIDER_VERSION}`,
-  );
-  for (const f of [pulumi, provider]) {
-    if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`bash test/engine/build.sh\``);
-  }
+  const pulumi = built(`pulumi-v${v.PULUMI_VERSION}`);
+  const provider = built(`pulumi-resource-kubernetes-v${v.PULUMI_K8S_PROVIDER_VERSION}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-engine-"));
   // The CLI and the provider are found by their plain names.
   fs.mkdirSync(path.join(dir, "bin"));
