@@ -1,8 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { checkSection, plainView } from "../common/fields";
-import { checkedField, definedOnly, reportingTo, withoutSecretField } from "../common/inputs";
+import { checkSection, checkValue, plainView } from "../common/fields";
+import {
+  checkedField,
+  definedOnly,
+  isPlain,
+  reportingTo,
+  withoutSecretField,
+} from "../common/inputs";
 import { chartFullname, dashboardUrl, schedulerAddress } from "./addresses";
 import type { DaskClusterArgs } from "./args";
 import {
@@ -20,7 +26,8 @@ import { chartValuesFor } from "./values";
 /** A field's own check, for a value known after construction. */
 function check(key: keyof typeof CLUSTER_FIELDS & string) {
   const spec = CLUSTER_FIELDS[key];
-  return (value: unknown) => (spec.check ? spec.check(value, key) : value);
+  // Nested sections (workers, scheduler, ...) through their own tables.
+  return (value: unknown) => checkValue(spec, value, key, "args");
 }
 
 /** Chart values as YAML: no anchors, so people can read and diff them. */
@@ -116,9 +123,29 @@ export class DaskCluster extends pulumi.ComponentResource {
       );
     }
 
-    // The values need every non-secret arg (and wait for the image); passwords stay out.
+    // The values need every non-secret arg (and wait for the image); passwords stay out. Each
+    // arg that is an Output is checked on its own as soon as it is known: in a preview the
+    // image is usually unknown, which would otherwise hide a bad value until `up`.
+    const checkedOnItsOwn = Object.fromEntries(
+      Object.entries(withName).map(([key, value]) => [
+        key,
+        key in CLUSTER_FIELDS &&
+        key !== "imagePullCredentials" &&
+        key !== "chartRepositoryPassword" &&
+        !isPlain(value)
+          ? checkedField(
+              value,
+              (v) => {
+                check(key as keyof typeof CLUSTER_FIELDS & string)(v);
+                return v;
+              },
+              this,
+            )
+          : value,
+      ]),
+    );
     const config = {
-      ...withName,
+      ...checkedOnItsOwn,
       imagePullCredentials: withoutSecretField(args.imagePullCredentials, "password"),
       chartRepositoryPassword: undefined,
     };

@@ -162,7 +162,7 @@ export function checkSection(
   return out;
 }
 
-function checkValue(spec: Field, value: unknown, field: string, source: ConfigSource): unknown {
+export function checkValue(spec: Field, value: unknown, field: string, source: ConfigSource): unknown {
   if (spec.plain && hasUnknown(value)) {
     throw new SlimDaskError(
       field,

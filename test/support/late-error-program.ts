@@ -4,11 +4,12 @@
  * JSON line: the distinct error objects the rejections carried, as the SDK's handler reports
  * them (it prints each distinct object once), and their messages.
  *
- *   node late-error-program.js cluster|image [preview]
+ *   node late-error-program.js cluster|cluster-unknown-image|image [preview]
  */
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 import { DaskCluster, SlimDaskImage } from "../../components";
 import { installMocks } from "../unit/components/mocks";
 
@@ -17,9 +18,14 @@ installMocks(mode === "preview");
 const reasons: unknown[] = [];
 process.on("unhandledRejection", (reason) => reasons.push(reason));
 
-if (which === "cluster") {
+const pinned = `ghcr.io/acme/dask:1@sha256:${"ab".repeat(32)}`;
+if (which === "cluster" || which === "cluster-unknown-image") {
   new DaskCluster("dask", {
-    image: `ghcr.io/acme/dask:1@sha256:${"ab".repeat(32)}`,
+    // A resource's id is unknown in a preview, like a pushed image's digest.
+    image:
+      which === "cluster"
+        ? pinned
+        : new k8s.core.v1.ConfigMap("image-source", {}).id.apply(() => pinned),
     workers: pulumi.output({ replicas: 1, memory: "4GB" }),
   });
 } else {

@@ -25,6 +25,8 @@ async function lateError(which: string, mode: string) {
 test.each([
   ["cluster", "update", /^workers\.memory: "4GB" is not a memory quantity/],
   ["cluster", "preview", /^workers\.memory: "4GB" is not a memory quantity/],
+  // The image unknown (pushed only at up): the bad workers value still fails the preview.
+  ["cluster-unknown-image", "preview", /^workers\.memory: "4GB" is not a memory quantity/],
   ["image", "update", /^base: "conda" is not a preset\. Fix: use one of/],
   ["image", "preview", /^base: "conda" is not a preset\. Fix: use one of/],
 ])(
