@@ -8,8 +8,14 @@ const common = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
-  // Examples import the package by name, as a user's program does.
-  moduleNameMapper: { "^slim-dask$": "<rootDir>/index.ts" },
+  moduleNameMapper: {
+    // Examples import the package by name, as a user's program does.
+    "^slim-dask$": "<rootDir>/index.ts",
+    // One copy of the SDKs the components use, wherever they are required from (an example's
+    // program, or @pulumi/eks in examples/aws/node_modules), as npm installs an example: the
+    // examples' node_modules supply only what the root does not have (@pulumi/aws, @pulumi/eks).
+    "^@pulumi/(pulumi|kubernetes|docker)(/.*)?$": "<rootDir>/node_modules/@pulumi/$1$2",
+  },
 };
 module.exports = {
   projects: [

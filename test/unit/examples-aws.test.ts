@@ -5,6 +5,7 @@ import {
   isSecretInput,
   one,
   plain,
+  requireInstalled,
   runExample,
 } from "./examples-harness";
 
@@ -16,6 +17,8 @@ const KUBECONFIG = JSON.stringify({ apiVersion: "v1", kind: "Config", clusters: 
 
 describe("examples/aws under mocks", () => {
   test("pushes to ECR with a token from getAuthorizationToken and deploys on EKS through its kubeconfig", async () => {
+    // @pulumi/aws and @pulumi/eks come from the example's own install (the root has neither).
+    requireInstalled(DIR, ["@pulumi/aws", "@pulumi/eks"]);
     const run = await runExample(path.join(DIR, "index.ts"), {
       project: "slim-dask-aws",
       config: { "aws:region": "us-east-1" },

@@ -131,6 +131,22 @@ export async function runExample(programFile: string, opts: ExampleOptions): Pro
   }
 }
 
+/**
+ * Throws, saying what to run, when an example's own dependencies (those the root does not have,
+ * such as @pulumi/aws) are not installed in its node_modules.
+ */
+export function requireInstalled(exampleDir: string, packages: string[]): void {
+  const missing = packages.filter(
+    (p) => !fs.existsSync(path.join(exampleDir, "node_modules", p, "package.json")),
+  );
+  if (missing.length > 0) {
+    const rel = path.relative(path.resolve(__dirname, "../.."), exampleDir);
+    throw new Error(
+      `${missing.join(", ")} not installed in ${rel}: run \`cd ${rel} && npm ci\` (.ci/run does it before the unit suite)`,
+    );
+  }
+}
+
 /** The single resource of a type (and name, if given); fails the test otherwise. */
 export function one(run: ExampleRun, type: string, name?: string): ExampleResource {
   const found = run.resources.filter(

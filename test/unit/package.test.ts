@@ -31,7 +31,65 @@ function packedFiles(): string[] {
   return (JSON.parse(r.out)[0].files as { path: string }[]).map((f) => f.path).sort();
 }
 
+/**
+ * The @pulumi packages installed in a directory's node_modules, by name (`npm ls` of the real
+ * install, nested copies included). The Node.js language host counts each as a plugin to
+ * download.
+ */
+function pulumiPackages(dir: string, args: string[] = []): string[] {
+  const r = npm(["ls", "--all", "--parseable", ...args], dir);
+  expect(r.code).toBe(0);
+  const names = r.out
+    .trim()
+    .split("\n")
+    .map((l) => /[\\/]node_modules[\\/](@pulumi[\\/][^\\/]+)$/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map((n) => n.replace("\\", "/"));
+  return [...new Set(names)].sort();
+}
+
+/** The @pulumi packages the components' sources import. */
+function importedPulumiPackages(): string[] {
+  const names = new Set<string>();
+  const visit = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (e.name.endsWith(".ts")) {
+        for (const m of fs.readFileSync(p, "utf8").matchAll(/["'](@pulumi\/[a-z0-9-]+)/g)) {
+          names.add(m[1]);
+        }
+      }
+    }
+  };
+  visit(path.join(ROOT, "components"));
+  return [...names].sort();
+}
+
+/** What the components use: their @pulumi imports pull in no other @pulumi package (npm ls). */
+const RUNTIME_PULUMI = ["@pulumi/docker", "@pulumi/kubernetes", "@pulumi/pulumi"];
+
 describe("the npm package", () => {
+  test("depends on exactly the @pulumi SDKs the components import; no devDependency is a @pulumi package", () => {
+    expect(importedPulumiPackages()).toEqual(RUNTIME_PULUMI);
+    const deps = Object.keys(pkg.dependencies).filter((d) => d.startsWith("@pulumi/"));
+    expect(deps.sort()).toEqual(RUNTIME_PULUMI);
+    // `pulumi package add` installs this package with its devDependencies, and the language host
+    // would make users download a provider for each (as it did for @pulumi/aws and @pulumi/eks,
+    // now only in examples/aws/package.json).
+    const devPulumi = Object.keys(pkg.devDependencies).filter((d) => d.startsWith("@pulumi/"));
+    expect(devPulumi).toEqual([]);
+  });
+
+  test("the root's install, with and without devDependencies, holds only the components' @pulumi packages", () => {
+    for (const args of [[], ["--omit=dev"]]) {
+      const installed = pulumiPackages(ROOT, args);
+      expect(installed).not.toContain("@pulumi/aws");
+      expect(installed).not.toContain("@pulumi/eks");
+      expect({ args, installed }).toEqual({ args, installed: RUNTIME_PULUMI });
+    }
+  });
+
   test("the tarball holds the compiled package, the CLI and its assets, and no tests or examples", () => {
     const files = packedFiles();
     for (const required of [
@@ -98,6 +156,8 @@ describe("the npm package", () => {
     expect([...copies]).toEqual([
       path.join(fs.realpathSync(app), "node_modules", "@pulumi", "pulumi"),
     ]);
+    // The tarball brings no @pulumi package besides the components' SDKs.
+    expect(pulumiPackages(app)).toEqual(RUNTIME_PULUMI);
     const tree = JSON.parse(npm(["ls", "--all", "--json", "@pulumi/pulumi"], app).out);
     expect(tree.dependencies["slim-dask"].version).toBe(pkg.version);
     expect(tree.dependencies["@pulumi/pulumi"].version).toBe(sdk);
