@@ -162,7 +162,12 @@ export function checkSection(
   return out;
 }
 
-export function checkValue(spec: Field, value: unknown, field: string, source: ConfigSource): unknown {
+export function checkValue(
+  spec: Field,
+  value: unknown,
+  field: string,
+  source: ConfigSource,
+): unknown {
   if (spec.plain && hasUnknown(value)) {
     throw new SlimDaskError(
       field,
