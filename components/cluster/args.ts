@@ -111,6 +111,11 @@ export interface DaskClusterArgs {
    */
   scheduler?: pulumi.Input<Scheduler>;
   /**
+   * Extra worker Deployments (the chart's `additional_worker_groups`), each with its own size, GPUs, Dask resources, placement and optionally image.
+   * Default: `[]`.
+   */
+  workerGroups?: pulumi.Input<pulumi.Input<WorkerGroup>[]>;
+  /**
    * Deploy the chart's Jupyter server (a separate, large image).
    * Default: `false`.
    */
@@ -235,6 +240,82 @@ export interface Scheduler {
   affinity?: pulumi.Input<{ [key: string]: any }>;
 }
 
+/** A group of workers of another kind (GPU, high memory) that tasks ask for through Dask resources; unset fields come from `workers`. */
+export interface WorkerGroup {
+  /** Group name; the Deployment is `<fullname>-worker-<name>` (at most 63 characters). */
+  name: pulumi.Input<string>;
+  /**
+   * Number of workers in the group (0 keeps the group with no pods).
+   * Default: `1`.
+   */
+  replicas?: pulumi.Input<number>;
+  /**
+   * The group's own image (e.g. a GPU build), pinned by digest like `image`.
+   * Default: `image`.
+   */
+  image?: pulumi.Input<string>;
+  /**
+   * Threads per worker (`--nthreads`); needs `cpu`, `memory` or `gpus` (on the group or the workers).
+   * Default: floor(the group's `cpu`), else the workers' threads, else 1.
+   */
+  threads?: pulumi.Input<number>;
+  /**
+   * GPUs of each worker: the limit and request of `gpuResourceName`, so pods land only on nodes that have them.
+   * Default: none.
+   */
+  gpus?: pulumi.Input<number>;
+  /**
+   * The extended resource `gpus` asks for (`amd.com/gpu`, `gpu.intel.com/i915`, ...).
+   * Default: `nvidia.com/gpu`.
+   */
+  gpuResourceName?: pulumi.Input<string>;
+  /**
+   * Abstract resources each worker offers to Dask tasks (`--resources`), e.g. `{GPU: 1, MEMORY: 70e9}`; tasks ask with `dask.annotate(resources={"GPU": 1})`.
+   * Default: none.
+   */
+  daskResources?: pulumi.Input<{ [key: string]: pulumi.Input<number> }>;
+  /**
+   * How a change replaces the group's workers. The chart renders only the type for groups: `RollingUpdate` then uses Kubernetes' default surge, one pod more than `replicas`, which a full GPU node cannot place.
+   * Default: `Recreate` (stop the group's workers, then start the new ones).
+   */
+  updateStrategyType?: pulumi.Input<UpdateStrategyType>;
+  /**
+   * CPU of each worker of the group as a Kubernetes quantity (`2`, `500m`); requests = limits, and `--nthreads` defaults to it.
+   * Default: `workers.cpu`.
+   */
+  cpu?: pulumi.Input<string>;
+  /**
+   * Memory of each worker of the group (`4Gi`, `512Mi`, `4G`); requests = limits, and the worker's `--memory-limit`. Must read the same to Kubernetes and Dask (`500m` is refused).
+   * Default: `workers.memory`.
+   */
+  memory?: pulumi.Input<string>;
+  /**
+   * Extra environment variables of each pod of the group.
+   * Default: `workers.env`; a name the group sets wins.
+   */
+  env?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+  /**
+   * Extra `dask worker` arguments, after the chart's own.
+   * Default: `workers.extraArgs`; a list the group sets replaces it.
+   */
+  extraArgs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Node labels each pod of the group must match.
+   * Default: `workers.nodeSelector`; the chart merges the two, a key the group sets wins.
+   */
+  nodeSelector?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
+  /**
+   * Taints each pod of the group tolerates, as in the pod spec.
+   * Default: `workers.tolerations`; a list the group sets replaces it.
+   */
+  tolerations?: pulumi.Input<pulumi.Input<Toleration>[]>;
+  /**
+   * Affinity of each pod of the group (`nodeAffinity`, `podAffinity`, `podAntiAffinity`), as in the pod spec.
+   * Default: `workers.affinity`; the chart merges the two key by key.
+   */
+  affinity?: pulumi.Input<{ [key: string]: any }>;
+}
+
 /** A registry login the pods pull the image with (kept in a `kubernetes.io/dockerconfigjson` Secret). */
 export interface ImagePullCredentials {
   /** Registry host, the image's (e.g. `ghcr.io`). */
@@ -298,6 +379,7 @@ export interface DaskClusterConfig {
   timeoutSeconds?: number;
   workers?: WorkerConfig;
   scheduler?: SchedulerConfig;
+  workerGroups?: WorkerGroupConfig[];
   jupyter?: boolean;
   imagePullCredentials?: ImagePullCredentialsConfig;
   runAsUser?: number;
@@ -322,6 +404,25 @@ export interface WorkerConfig {
 /** The scheduler: its Service, size, environment and placement. As plain values (a config file, or args once known). */
 export interface SchedulerConfig {
   serviceType?: ServiceType;
+  cpu?: string;
+  memory?: string;
+  env?: Record<string, string>;
+  extraArgs?: string[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: TolerationConfig[];
+  affinity?: Record<string, unknown>;
+}
+
+/** A group of workers of another kind (GPU, high memory) that tasks ask for through Dask resources; unset fields come from `workers`. As plain values (a config file, or args once known). */
+export interface WorkerGroupConfig {
+  name: string;
+  replicas?: number;
+  image?: string;
+  threads?: number;
+  gpus?: number;
+  gpuResourceName?: string;
+  daskResources?: Record<string, number>;
+  updateStrategyType?: UpdateStrategyType;
   cpu?: string;
   memory?: string;
   env?: Record<string, string>;

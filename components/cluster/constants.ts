@@ -54,3 +54,15 @@ export const DEFAULT_WORKER_UPDATE_STRATEGY = "RollingUpdate";
 export const DEFAULT_WORKER_MAX_SURGE = "0";
 /** Workers a rolling update may take down at once. */
 export const DEFAULT_WORKER_MAX_UNAVAILABLE = "25%";
+
+/** Pods of a worker group when none is given: GPU and high-memory groups are usually small. */
+export const DEFAULT_GROUP_REPLICAS = 1;
+/**
+ * A group's Deployment strategy. The chart renders only `strategy.type` for groups, so
+ * `RollingUpdate` means Kubernetes' default surge of 25% (at least one extra pod), which a
+ * full GPU node cannot place: the rollout would wait for a GPU that never frees up.
+ * `Recreate` stops the group's workers first, so the new ones always fit.
+ */
+export const DEFAULT_GROUP_UPDATE_STRATEGY = "Recreate";
+/** The extended resource a group's `gpus` asks for when none is named (NVIDIA's device plugin). */
+export const DEFAULT_GPU_RESOURCE_NAME = "nvidia.com/gpu";

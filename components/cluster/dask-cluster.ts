@@ -10,7 +10,7 @@ import {
   withoutSecretField,
 } from "../common/inputs";
 import { chartFullname, dashboardUrl, schedulerAddress } from "./addresses";
-import type { DaskClusterArgs } from "./args";
+import type { DaskClusterArgs, WorkerGroup } from "./args";
 import {
   CHART_NAME,
   DEFAULT_CHART_REPOSITORY,
@@ -22,6 +22,7 @@ import { CLUSTER_FIELDS, PULL_CREDENTIALS_FIELDS } from "./fields";
 import { dockerConfigJson, pullSecretName } from "./pull-secret";
 import { resolveClusterConfig } from "./resolve";
 import { chartValuesFor } from "./values";
+import { workerGroupDeploymentName } from "./worker-groups";
 
 /** A field's own check, for a value known after construction. */
 function check(key: keyof typeof CLUSTER_FIELDS & string) {
@@ -58,6 +59,11 @@ export class DaskCluster extends pulumi.ComponentResource {
   public readonly values: pulumi.Output<string>;
   /** Helm release status (`deployed`, `failed`, ...). */
   public readonly status: pulumi.Output<string>;
+  /**
+   * The Deployment of each worker group, by group name (`<fullname>-worker-<name>`): for
+   * `kubectl scale`, `kubectl rollout status`, or watching the group.
+   */
+  public readonly workerGroupDeployments: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: DaskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything plain is checked before anything is registered: bad input never leaves a
@@ -191,6 +197,22 @@ export class DaskCluster extends pulumi.ComponentResource {
     this.dashboardUrl = addresses.dashboard;
     this.values = values.apply(valuesYaml);
     this.status = release.status.status;
+    // Names only, item by item: a group's unknown image (preview) leaves its name known.
+    const groups = args.workerGroups ?? [];
+    const groupNames = Array.isArray(groups)
+      ? pulumi.all(
+          groups.map((g: pulumi.Input<WorkerGroup>) =>
+            pulumi.Output.isInstance(g) || g instanceof Promise
+              ? pulumi.output(g).apply((known) => known.name)
+              : g.name,
+          ),
+        )
+      : pulumi.output(groups).apply((known) => known.map((g) => g.name));
+    this.workerGroupDeployments = pulumi
+      .all([addresses.fullname, groupNames])
+      .apply(([fullname, names]) =>
+        Object.fromEntries(names.map((n) => [n, workerGroupDeploymentName(fullname, n)])),
+      );
     this.registerOutputs({
       releaseName: this.releaseName,
       namespace: this.namespace,
@@ -198,6 +220,7 @@ export class DaskCluster extends pulumi.ComponentResource {
       dashboardUrl: this.dashboardUrl,
       values: this.values,
       status: this.status,
+      workerGroupDeployments: this.workerGroupDeployments,
     });
   }
 }

@@ -23,6 +23,9 @@ import { checkOwnedValuePaths } from "./owned-values";
 import {
   DEFAULT_CHART_REPOSITORY,
   DEFAULT_CHART_VERSION,
+  DEFAULT_GPU_RESOURCE_NAME,
+  DEFAULT_GROUP_REPLICAS,
+  DEFAULT_GROUP_UPDATE_STRATEGY,
   DEFAULT_NAMESPACE,
   DEFAULT_RUN_AS_USER,
   DEFAULT_SERVICE_TYPE,
@@ -190,6 +193,17 @@ function extraArgs(command: string, reserved: Record<string, string>): Field {
   };
 }
 
+function requireImage(value: unknown, field: string): string {
+  const s = expectString(
+    value,
+    field,
+    "give an image reference such as `ghcr.io/acme/dask:1.0@sha256:...`",
+    512,
+  );
+  parseImageReference(s, field);
+  return s;
+}
+
 /** A Kubernetes toleration; Kubernetes validates how its fields combine. */
 export const TOLERATION_FIELDS: FieldTable = {
   key: {
@@ -232,8 +246,11 @@ export const TOLERATION_FIELDS: FieldTable = {
   },
 };
 
-/** Fields the scheduler and the workers share: resources, environment and placement. */
-function podFields(role: "scheduler" | "worker", reserved: Record<string, string>): FieldTable {
+/** Fields the scheduler, the workers and worker groups share: resources, environment, placement. */
+function podFields(
+  role: "scheduler" | "worker",
+  reserved: Record<string, string>,
+): Record<string, Field> {
   const pods = role === "worker" ? "each worker pod" : "the scheduler pod";
   return {
     cpu: {
@@ -364,6 +381,145 @@ export const WORKER_FIELDS: FieldTable = {
   }),
 };
 
+/** A Dask worker resource name as `--resources "NAME=value"` accepts it. */
+const DASK_RESOURCE_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
+
+function requireDaskResources(value: unknown, field: string): Record<string, number> {
+  return validateMap(
+    value,
+    field,
+    (k, f) => {
+      if (!DASK_RESOURCE_RE.test(k)) {
+        throw new SlimDaskError(
+          f,
+          `resource name ${show(k)} cannot be passed to \`dask worker --resources\``,
+          "use letters, digits, `_`, `.` and `-`, starting with a letter or `_` (e.g. `GPU`, `MEMORY`)",
+        );
+      }
+      return k;
+    },
+    (v, f) => {
+      if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+        throw new SlimDaskError(
+          f,
+          `must be a number above 0, got ${show(v)}`,
+          "write how much of it one worker has, unquoted (e.g. `1`, `70e9`)",
+        );
+      }
+      return v;
+    },
+    "numbers",
+  );
+}
+
+/** An extended resource name a device plugin advertises: `vendor.example/name`. */
+function requireExtendedResource(value: unknown, field: string): string {
+  const s = requireString(value, field);
+  const slash = s.lastIndexOf("/");
+  const domain = slash > 0 ? s.slice(0, slash) : "";
+  if (!domain || domain === "kubernetes.io" || domain.endsWith(".kubernetes.io")) {
+    throw new SlimDaskError(
+      field,
+      `${show(s)} is not an extended resource name`,
+      "use the name the device plugin advertises, `<vendor domain>/<name>` outside kubernetes.io (e.g. `nvidia.com/gpu`, `amd.com/gpu`)",
+    );
+  }
+  return requireLabelKey(s, field);
+}
+
+/**
+ * A worker group's pod fields: those of the workers, documented as inherited. The chart
+ * merges each group over `worker`, so a field a group leaves unset is the workers' own.
+ */
+function groupPodFields(): Record<string, Field> {
+  const inherited: Record<string, string> = {
+    cpu: "`workers.cpu`",
+    memory: "`workers.memory`",
+    env: "`workers.env`; a name the group sets wins",
+    extraArgs: "`workers.extraArgs`; a list the group sets replaces it",
+    nodeSelector: "`workers.nodeSelector`; the chart merges the two, a key the group sets wins",
+    tolerations: "`workers.tolerations`; a list the group sets replaces it",
+    affinity: "`workers.affinity`; the chart merges the two key by key",
+  };
+  const fields = podFields("worker", {
+    "--nthreads": "set `threads` on the group instead",
+    "--memory-limit": "set `memory` on the group instead",
+    "--resources": "set `daskResources` on the group instead",
+  });
+  return Object.fromEntries(
+    Object.entries(fields).map(([key, f]) => [
+      key,
+      {
+        ...f,
+        doc: f.doc
+          .replace("each worker pod", "each pod of the group")
+          .replace("each worker", "each worker of the group"),
+        default: inherited[key],
+      },
+    ]),
+  );
+}
+
+/**
+ * A worker group: an extra Deployment of workers of another kind (GPU, high memory), which
+ * Dask tasks reach through worker resources (`dask.annotate(resources={"GPU": 1})`).
+ */
+export const WORKER_GROUP_FIELDS: FieldTable = {
+  name: {
+    type: string,
+    doc: "Group name; the Deployment is `<fullname>-worker-<name>` (at most 63 characters).",
+    required: true,
+    check: requireDns1123Label,
+  },
+  replicas: {
+    type: number,
+    doc: "Number of workers in the group (0 keeps the group with no pods).",
+    default: `\`${DEFAULT_GROUP_REPLICAS}\``,
+    check: (v, f) => requireInteger(v, f, 0),
+  },
+  image: {
+    type: string,
+    doc: "The group's own image (e.g. a GPU build), pinned by digest like `image`.",
+    default: "`image`",
+    check: requireImage,
+  },
+  threads: {
+    type: number,
+    doc: "Threads per worker (`--nthreads`); needs `cpu`, `memory` or `gpus` (on the group or the workers).",
+    default: "floor(the group's `cpu`), else the workers' threads, else 1",
+    check: (v, f) => requireInteger(v, f, 1),
+  },
+  gpus: {
+    type: number,
+    doc: "GPUs of each worker: the limit and request of `gpuResourceName`, so pods land only on nodes that have them.",
+    default: "none",
+    check: (v, f) => requireInteger(v, f, 1),
+  },
+  gpuResourceName: {
+    type: string,
+    doc: "The extended resource `gpus` asks for (`amd.com/gpu`, `gpu.intel.com/i915`, ...).",
+    default: `\`${DEFAULT_GPU_RESOURCE_NAME}\``,
+    check: requireExtendedResource,
+  },
+  daskResources: {
+    type: { kind: "numberMap" },
+    doc: 'Abstract resources each worker offers to Dask tasks (`--resources`), e.g. `{GPU: 1, MEMORY: 70e9}`; tasks ask with `dask.annotate(resources={"GPU": 1})`.',
+    default: "none",
+    check: requireDaskResources,
+  },
+  updateStrategyType: {
+    type: {
+      kind: "enum",
+      name: "UpdateStrategyType",
+      values: UPDATE_STRATEGY_TYPE_VALUES,
+      what: "a worker update strategy",
+    },
+    doc: "How a change replaces the group's workers. The chart renders only the type for groups: `RollingUpdate` then uses Kubernetes' default surge, one pod more than `replicas`, which a full GPU node cannot place.",
+    default: `\`${DEFAULT_GROUP_UPDATE_STRATEGY}\` (stop the group's workers, then start the new ones)`,
+  },
+  ...groupPodFields(),
+};
+
 /** The scheduler. */
 export const SCHEDULER_FIELDS: FieldTable = {
   serviceType: {
@@ -408,18 +564,7 @@ export const CLUSTER_FIELDS: FieldTable = {
     type: string,
     doc: "Image reference pinned by digest (`SlimDaskImage.imageRef`, `repo:tag@sha256:...`); a new digest rolls the pods. Without a digest, set `imagePullPolicy: Always`.",
     required: true,
-    check: (v, f) => {
-      parseImageReference(
-        expectString(
-          v,
-          f,
-          "give an image reference such as `ghcr.io/acme/dask:1.0@sha256:...`",
-          512,
-        ),
-        f,
-      );
-      return v;
-    },
+    check: requireImage,
   },
   imagePullPolicy: {
     type: {
@@ -508,6 +653,16 @@ export const CLUSTER_FIELDS: FieldTable = {
     },
     doc: "The scheduler.",
     default: `\`{serviceType: ${DEFAULT_SERVICE_TYPE}}\``,
+  },
+  workerGroups: {
+    type: {
+      kind: "objects",
+      name: "WorkerGroup",
+      fields: WORKER_GROUP_FIELDS,
+      doc: "A group of workers of another kind (GPU, high memory) that tasks ask for through Dask resources; unset fields come from `workers`.",
+    },
+    doc: "Extra worker Deployments (the chart's `additional_worker_groups`), each with its own size, GPUs, Dask resources, placement and optionally image.",
+    default: "`[]`",
   },
   jupyter: {
     type: boolean,

@@ -12,7 +12,10 @@ import { isMapping } from "./value-tree";
 const OWNED: Record<string, { field: string; guarantee: string }> = {
   "scheduler.image": { field: "image", guarantee: "runs the digest-pinned image" },
   "worker.image": { field: "image", guarantee: "runs the digest-pinned image" },
-  "additional_worker_groups[].image": { field: "image", guarantee: "runs the digest-pinned image" },
+  additional_worker_groups: {
+    field: "workerGroups",
+    guarantee: "renders each group so that the chart's merge with `worker` gives what it says",
+  },
   "scheduler.image.pullPolicy": { field: "imagePullPolicy", guarantee: "pulls as told" },
   "worker.image.pullPolicy": { field: "imagePullPolicy", guarantee: "pulls as told" },
   "scheduler.image.pullSecrets": {
@@ -32,10 +35,6 @@ const OWNED: Record<string, { field: string; guarantee: string }> = {
     guarantee: "runs every pod as the image's non-root user",
   },
   "worker.securityContext": {
-    field: "runAsUser` / `runAsGroup",
-    guarantee: "runs every pod as the image's non-root user",
-  },
-  "additional_worker_groups[].securityContext": {
     field: "runAsUser` / `runAsGroup",
     guarantee: "runs every pod as the image's non-root user",
   },

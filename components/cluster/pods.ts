@@ -1,9 +1,9 @@
 /**
  * What the dask chart's templates (version 2024.1.1, see DEFAULT_CHART_VERSION) give the
- * scheduler and worker containers for a set of values: image, args, env, pod
+ * scheduler, worker and worker-group containers for a set of values: image, args, env, pod
  * securityContext, resources, replicas and pull secrets. It mirrors
- * `dask-scheduler-deployment.yaml` and `dask-worker-deployment.yaml` and must be updated
- * with them. The e2e suite runs exactly these commands in Docker.
+ * `dask-scheduler-deployment.yaml`, `dask-worker-deployment.yaml` and
+ * `additional-worker-deployment.yaml` and must be updated with them. The e2e suite runs exactly these commands in Docker.
  *
  * Where the template text stored in public mirrors is older than 2024.1.1 (it shows
  * `--port 8786 --bokeh-port 8787` for the scheduler and no `--dashboard-address` or
@@ -14,7 +14,7 @@ import { CHART_DEFAULTS } from "./chart-defaults";
 import { DASHBOARD_PORT } from "./constants";
 import { chartImageString } from "./image-pin";
 import { ChartValues, chartFullname } from "./addresses";
-import { deepMerge, helmDefault, isMapping, truthy, valueAt } from "./value-tree";
+import { deepMerge, helmDefault, isMapping, sprigMerge, truthy, valueAt } from "./value-tree";
 
 /** One component's container as the chart renders it. */
 export interface ChartContainer {
@@ -38,8 +38,8 @@ function asMap(value: unknown): Record<string, unknown> {
   return isMapping(value) ? value : {};
 }
 
-function container(v: ChartValues, component: string, args: string[]): ChartContainer {
-  const at = (...path: string[]) => valueAt(v, [component, ...path]);
+function container(w: ChartValues, args: string[]): ChartContainer {
+  const at = (...path: string[]) => valueAt(w, path);
   return {
     image: chartImageString({
       repository: String(at("image", "repository")),
@@ -54,58 +54,87 @@ function container(v: ChartValues, component: string, args: string[]): ChartCont
   };
 }
 
-/**
- * The scheduler and worker containers the chart renders from `values` (chart defaults
- * filled in) for release `releaseName`.
- */
-export function chartPods(
-  values: ChartValues,
-  releaseName: string,
-): { scheduler: ChartContainer; worker: ChartContainer } {
-  const v = deepMerge(CHART_DEFAULTS as unknown as ChartValues, values);
-  const at = (...path: string[]) => valueAt(v, path);
-  const servicePort = String(at("scheduler", "servicePort"));
-  // The chart renders args through `quote`/toYaml: every arg is a string.
-  const strings = (list: unknown) => asList<unknown>(list).map(String);
+/** A worker group's Deployment as the chart renders it: container, name, placement, strategy. */
+export interface ChartWorkerGroup extends ChartContainer {
+  deployment: string;
+  /** The group's template renders only the strategy's type. */
+  strategy: { type: string };
+  nodeSelector: Record<string, unknown>;
+  tolerations: unknown[];
+  affinity: Record<string, unknown>;
+}
 
-  const schedulerArgs = [
-    "dask-scheduler",
-    `--port=${servicePort}`,
-    `--dashboard-address=:${DASHBOARD_PORT}`,
-    ...strings(at("scheduler", "extraArgs")),
-  ];
+// The chart renders args through `quote`/toYaml: every arg is a string.
+const strings = (list: unknown) => asList<unknown>(list).map(String);
 
-  const limits = at("worker", "resources", "limits");
-  const workerArgs = [
-    String(at("worker", "image", "dask_worker")),
-    truthy(at("worker", "custom_scheduler_url"))
-      ? String(at("worker", "custom_scheduler_url"))
-      : `${chartFullname(releaseName, v)}-scheduler:${servicePort}`,
+/** `dask-worker` args of the main worker template and the group template (`w` is the worker tree). */
+function workerArgs(w: ChartValues, schedulerAddress: string): string[] {
+  const at = (...path: string[]) => valueAt(w, path);
+  const limits = at("resources", "limits");
+  return [
+    String(at("image", "dask_worker")),
+    truthy(at("custom_scheduler_url")) ? String(at("custom_scheduler_url")) : schedulerAddress,
     ...(truthy(limits)
       ? [
           "--nthreads",
           String(
             helmDefault(
-              at("worker", "threads_per_worker"),
+              at("threads_per_worker"),
               valueAt(limits, ["cpu"]),
-              at("worker", "default_resources", "cpu"),
+              at("default_resources", "cpu"),
             ),
           ),
           "--memory-limit",
-          String(
-            helmDefault(valueAt(limits, ["memory"]), at("worker", "default_resources", "memory")),
-          ),
+          String(helmDefault(valueAt(limits, ["memory"]), at("default_resources", "memory"))),
         ]
       : []),
     "--no-dashboard",
     "--dashboard-address",
-    String(at("worker", "portDashboard")),
-    ...(truthy(at("worker", "port")) ? ["--worker-port", String(at("worker", "port"))] : []),
-    ...strings(at("worker", "extraArgs")),
+    String(at("portDashboard")),
+    ...(truthy(at("port")) ? ["--worker-port", String(at("port"))] : []),
+    ...strings(at("extraArgs")),
   ];
+}
+
+/**
+ * The scheduler and worker containers the chart renders from `values` (chart defaults
+ * filled in) for release `releaseName`, and one Deployment per worker group: each group
+ * merged over `worker` with sprig's `merge`, as `additional-worker-deployment.yaml` does.
+ */
+export function chartPods(
+  values: ChartValues,
+  releaseName: string,
+): { scheduler: ChartContainer; worker: ChartContainer; groups: ChartWorkerGroup[] } {
+  const v = deepMerge(CHART_DEFAULTS as unknown as ChartValues, values);
+  const at = (...path: string[]) => valueAt(v, path);
+  const servicePort = String(at("scheduler", "servicePort"));
+  const fullname = chartFullname(releaseName, v);
+  const scheduler = asMap(at("scheduler"));
+  const worker = asMap(at("worker"));
+
+  const schedulerArgs = [
+    "dask-scheduler",
+    `--port=${servicePort}`,
+    `--dashboard-address=:${DASHBOARD_PORT}`,
+    ...strings(scheduler.extraArgs),
+  ];
+  const schedulerAddress = `${fullname}-scheduler:${servicePort}`;
+
+  const groups = asList<unknown>(at("additional_worker_groups")).map((item) => {
+    const g = sprigMerge(structuredClone(asMap(item)), worker);
+    return {
+      ...container(g, workerArgs(g, schedulerAddress)),
+      deployment: `${fullname}-worker-${String(g.name)}`,
+      strategy: { type: String(valueAt(g, ["strategy", "type"])) },
+      nodeSelector: asMap(g.nodeSelector),
+      tolerations: asList<unknown>(g.tolerations),
+      affinity: asMap(g.affinity),
+    };
+  });
 
   return {
-    scheduler: container(v, "scheduler", schedulerArgs),
-    worker: container(v, "worker", workerArgs),
+    scheduler: container(scheduler, schedulerArgs),
+    worker: container(worker, workerArgs(worker, schedulerAddress)),
+    groups,
   };
 }

@@ -1,6 +1,6 @@
 import { registryHost } from "../common/registry-host";
 import { SlimDaskError, show } from "../common/errors";
-import { ConfigSource, UNKNOWN, checkSection, isKnown } from "../common/fields";
+import { ConfigSource, UNKNOWN, checkSection, hasUnknown, isKnown } from "../common/fields";
 import { CLUSTER_FIELDS } from "./fields";
 import type { ImagePullPolicy, ServiceType, TolerationConfig, UpdateStrategyType } from "./args";
 import { parseImageReference } from "../common/docker-reference";
@@ -19,6 +19,12 @@ import {
   BUILT_IN_NAMESPACES,
 } from "./constants";
 import { parseCpu, threadsFromCpuMillis } from "./quantities";
+import { chartFullname } from "./addresses";
+import {
+  ResolvedWorkerGroup,
+  resolveWorkerGroups,
+  workerGroupDeploymentName,
+} from "./worker-groups";
 
 /** Settings shared by scheduler and worker pods, validated. */
 export interface ResolvedPodSettings {
@@ -70,6 +76,7 @@ export interface ResolvedClusterConfig {
   chartRepositoryUsername?: string;
   timeoutSeconds: number;
   workers: ResolvedWorkers;
+  workerGroups: ResolvedWorkerGroup[];
   scheduler: ResolvedScheduler;
   jupyter: boolean;
   imagePullCredentials?: ResolvedPullCredentials;
@@ -157,19 +164,45 @@ function workers(w: Checked): ResolvedWorkers {
   return out;
 }
 
-function pullCredentials(c: Checked, image: unknown): ResolvedPullCredentials {
-  const field = "imagePullCredentials";
-  if (isKnown(c.server) && isKnown(image)) {
-    const registry = registryHost(image as string, "image");
-    const same = (h: string) => (DOCKER_HUB.includes(h) ? "docker.io" : h);
-    if (same(String(c.server).toLowerCase()) !== same(registry)) {
-      throw new SlimDaskError(
-        `${field}.server`,
-        `${show(c.server)} is not the registry of the image (${show(registry)}), so the kubelet would never use the secret`,
-        `set it to ${show(registry)}`,
-      );
-    }
+/** An image without a digest must be pulled at every start (a tag can move). */
+function requirePinned(
+  image: string,
+  field: string,
+  policy: unknown,
+  resolvedPolicy: ImagePullPolicy,
+): void {
+  if (!isKnown(policy)) return;
+  const ref = parseImageReference(image, field);
+  if (ref.digest === undefined && resolvedPolicy !== "Always") {
+    throw new SlimDaskError(
+      field,
+      `${show(image)} has no digest: ${ref.tag === undefined ? "it means `:latest`, and " : "a tag can be moved, and "}with \`IfNotPresent\` a node that pulled it once keeps running that image after every push`,
+      "pin it by digest (`SlimDaskImage.imageRef`, or `repo:tag@sha256:...`), or set `imagePullPolicy: Always` to pull at every pod start",
+    );
   }
+}
+
+/** The pull secret is for one registry: an image elsewhere would be pulled without it. */
+function sameRegistry(server: string, image: string, field: string): void {
+  const registry = registryHost(image, field);
+  const same = (h: string) => (DOCKER_HUB.includes(h) ? "docker.io" : h);
+  if (same(server.toLowerCase()) !== same(registry)) {
+    const credentials = field === "image";
+    throw new SlimDaskError(
+      credentials ? "imagePullCredentials.server" : field,
+      credentials
+        ? `${show(server)} is not the registry of the image (${show(registry)}), so the kubelet would never use the secret`
+        : `is in ${show(registry)}, and the pull secret is for ${show(server)}, so the kubelet would pull it without a login`,
+      credentials
+        ? `set it to ${show(registry)}`
+        : `push the group's image to ${show(server)}, next to \`image\``,
+    );
+  }
+}
+
+function pullCredentials(c: Checked, image: unknown): ResolvedPullCredentials {
+  if (isKnown(c.server) && isKnown(image))
+    sameRegistry(c.server as string, image as string, "image");
   return { server: c.server as string, username: c.username as string };
 }
 
@@ -204,6 +237,7 @@ export function resolveClusterConfig(
                 ?.serviceType as ResolvedScheduler["serviceType"]) ?? DEFAULT_SERVICE_TYPE,
             ...pod((c.scheduler as Checked) ?? {}),
           },
+    workerGroups: [],
     jupyter: (c.jupyter as boolean) ?? false,
     runAsUser: (c.runAsUser as number) ?? DEFAULT_RUN_AS_USER,
     runAsGroup: (c.runAsGroup as number) ?? DEFAULT_RUN_AS_USER,
@@ -225,19 +259,46 @@ export function resolveClusterConfig(
       "set `createNamespace: false` for a namespace the cluster already has, or name a namespace of your own",
     );
   }
-  if (isKnown(c.image) && c.image !== undefined && isKnown(c.imagePullPolicy)) {
-    const ref = parseImageReference(c.image as string, "image");
-    if (ref.digest === undefined && out.imagePullPolicy !== "Always") {
-      throw new SlimDaskError(
-        "image",
-        `${show(c.image)} has no digest: ${ref.tag === undefined ? "it means `:latest`, and " : "a tag can be moved, and "}with \`IfNotPresent\` a node that pulled it once keeps running that image after every push`,
-        "pin it by digest (`SlimDaskImage.imageRef`, or `repo:tag@sha256:...`), or set `imagePullPolicy: Always` to pull at every pod start",
-      );
-    }
+  if (isKnown(c.image) && c.image !== undefined) {
+    requirePinned(c.image as string, "image", c.imagePullPolicy, out.imagePullPolicy);
   }
   const creds = c.imagePullCredentials;
   if (creds !== undefined && isKnown(creds)) {
     out.imagePullCredentials = pullCredentials(creds as Checked, c.image);
   }
+  out.workerGroups = resolveWorkerGroups(
+    c.workerGroups,
+    isKnown(out.workers) && !hasUnknown(out.workers) ? out.workers : undefined,
+  );
+  checkGroups(out, c);
   return out;
+}
+
+/** What involves a group and the rest: its Deployment name's length, its image's pin. */
+function checkGroups(out: ResolvedClusterConfig, c: Checked): void {
+  if (!isKnown(out.workerGroups)) return;
+  out.workerGroups.forEach((g, i) => {
+    if (!isKnown(g)) return;
+    const field = `workerGroups[${i}]`;
+    if (isKnown(g.name) && isKnown(out.releaseName) && !hasUnknown(out.values)) {
+      const deployment = workerGroupDeploymentName(
+        chartFullname(out.releaseName, out.values),
+        g.name,
+      );
+      if (deployment.length > 63) {
+        throw new SlimDaskError(
+          `${field}.name`,
+          `makes the Deployment name ${show(deployment)} ${deployment.length} characters long (at most 63)`,
+          "shorten the group name or the release name",
+        );
+      }
+    }
+    if (g.image !== undefined && isKnown(g.image)) {
+      requirePinned(g.image, `${field}.image`, c.imagePullPolicy, out.imagePullPolicy);
+      const creds = out.imagePullCredentials;
+      if (creds !== undefined && isKnown(creds.server)) {
+        sameRegistry(creds.server, g.image, `${field}.image`);
+      }
+    }
+  });
 }

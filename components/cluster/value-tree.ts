@@ -50,3 +50,31 @@ export function truthy(value: unknown): boolean {
 export function helmDefault(...values: unknown[]): unknown {
   return values.find(truthy) ?? values[values.length - 1];
 }
+
+/** Empty to Go's mergo: what sprig `merge` fills from its source. */
+function mergoEmpty(value: unknown): boolean {
+  return !truthy(value);
+}
+
+/**
+ * sprig `merge dst src` (mergo without overwrite), as the chart's worker-group template uses
+ * it: a key `dst` has with a non-empty value stays, mappings merge key by key, and a key it
+ * lacks or holds empty (null, false, 0, "", [] or {}) takes `src`'s value; a null in `src`
+ * changes nothing. Lists are never merged. Inputs are not modified.
+ */
+export function sprigMerge(
+  dst: Record<string, unknown>,
+  src: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...dst };
+  for (const [key, value] of Object.entries(src)) {
+    if (value === null || value === undefined) continue;
+    const own = out[key];
+    if (isMapping(value) && isMapping(own) && !mergoEmpty(own)) {
+      out[key] = sprigMerge(own, value);
+    } else if (own === undefined || mergoEmpty(own)) {
+      out[key] = value;
+    }
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import { splitImageForChart } from "./image-pin";
 import { pullSecretName } from "./pull-secret";
 import { ResolvedClusterConfig, ResolvedPodSettings, resolveClusterConfig } from "./resolve";
 import { deepMerge } from "./value-tree";
+import { workerGroupValues } from "./worker-groups";
 
 /** Resources, env, args and placement of one pod, in the chart's value shapes. */
 function podValues(pod: ResolvedPodSettings): ChartValues {
@@ -35,7 +36,8 @@ export function daskChartValues(config: unknown): ChartValues {
 /**
  * The chart values of a resolved config: the image pinned (digest kept) for scheduler and
  * workers, non-root pod securityContext with the image's uid and gid, resources with matching
- * `--nthreads`, the worker update strategy, scheduler port fixed at 8786, Jupyter off unless
+ * `--nthreads`, the worker update strategy, worker groups (`additional_worker_groups`, see
+ * worker-groups.ts), scheduler port fixed at 8786, Jupyter off unless
  * asked, pull secrets when credentials are given; raw `values` merged last (every path checked
  * against the chart model). Pure and deterministic: equal configs give deep-equal values with
  * the same key order.
@@ -77,6 +79,9 @@ export function chartValuesFor(c: ResolvedClusterConfig): ChartValues {
       securityContext: { ...securityContext },
     },
     worker,
+    ...(c.workerGroups.length > 0
+      ? { additional_worker_groups: c.workerGroups.map((g) => workerGroupValues(g, c.workers)) }
+      : {}),
     jupyter: {
       enabled: c.jupyter,
       ...(c.imagePullCredentials ? { image: { ...pullSecrets } } : {}),

@@ -27,6 +27,8 @@ export type FieldType =
   | { kind: "strings" }
   /** A map of string to string. */
   | { kind: "map" }
+  /** A map of string to number (e.g. Dask worker resources). */
+  | { kind: "numberMap" }
   /**
    * A free-form mapping (chart values, pod affinity): an object in TypeScript, a dict in
    * Python, a mapping in YAML (`{type: object, additionalProperties: Any}` in the schema),
@@ -232,6 +234,8 @@ function pulumiType(spec: Field): string {
       return "pulumi.Input<pulumi.Input<string>[]>";
     case "map":
       return "pulumi.Input<{ [key: string]: pulumi.Input<string> }>";
+    case "numberMap":
+      return "pulumi.Input<{ [key: string]: pulumi.Input<number> }>";
     case "object":
       return `pulumi.Input<${t.name}>`;
     case "objects":
@@ -256,6 +260,8 @@ function plainType(spec: Field): string {
       return "string[]";
     case "map":
       return "Record<string, string>";
+    case "numberMap":
+      return "Record<string, number>";
     case "object":
       return `${t.name}Config`;
     case "objects":
@@ -364,6 +370,7 @@ function markdownType(spec: Field): string {
     boolean: "boolean",
     strings: "string[]",
     map: "map",
+    numberMap: "map of numbers",
   }[t.kind];
 }
 

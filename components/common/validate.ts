@@ -181,17 +181,18 @@ export function validateList<T>(
 }
 
 /**
- * A string-to-string map. Keys are checked by `key(k, field)` (a bad key is reported on the
+ * A map of names to values (strings unless `val` says otherwise). Keys are checked by `key(k, field)` (a bad key is reported on the
  * map itself, since the key cannot be part of a path), values by `val(v, "field.KEY")`.
  * Returns a new object with keys sorted, so key order in the input never matters.
  */
-export function validateMap(
+export function validateMap<V = string>(
   value: unknown,
   field: string,
   key: (k: string, f: string) => string,
-  val: (v: unknown, f: string) => string,
-): Record<string, string> {
-  const obj = expectPlainObject(value, field, `write a map of names to strings`);
+  val: (v: unknown, f: string) => V,
+  values = "strings",
+): Record<string, V> {
+  const obj = expectPlainObject(value, field, `write a map of names to ${values}`);
   const keys = Object.keys(obj);
   if (keys.length > MAX_ITEMS) {
     throw new SlimDaskError(
@@ -200,7 +201,7 @@ export function validateMap(
       "set fewer keys; larger configuration belongs in a file the image reads",
     );
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, V> = {};
   for (const k of keys.sort(compareCodeUnits)) {
     if (PROTOTYPE_KEYS.has(k)) {
       throw new SlimDaskError(

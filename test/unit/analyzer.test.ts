@@ -95,6 +95,7 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       timeoutSeconds: "number",
       workers: "ref:Worker",
       scheduler: "ref:Scheduler",
+      workerGroups: "array<ref:WorkerGroup>",
       jupyter: "boolean",
       imagePullCredentials: "ref:ImagePullCredentials",
       imagePullPolicy: "ref:ImagePullPolicy",
@@ -110,9 +111,18 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       schedulerAddress: "string",
       dashboardUrl: "string",
       values: "string",
+      workerGroupDeployments: "map<string>",
     });
     expect(Object.keys(outputs).sort()).toEqual(
-      ["dashboardUrl", "namespace", "releaseName", "schedulerAddress", "status", "values"].sort(),
+      [
+        "dashboardUrl",
+        "namespace",
+        "releaseName",
+        "schedulerAddress",
+        "status",
+        "values",
+        "workerGroupDeployments",
+      ].sort(),
     );
     expect(["string", "ref:ReleaseStatus"]).toContain(outputs.status);
     const pod = {
@@ -130,6 +140,18 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       threads: "number",
       updateStrategy: "ref:UpdateStrategy",
     });
+    expect(typesOf(schema.types["slim-dask:index:WorkerGroup"].properties ?? {})).toEqual({
+      ...pod,
+      name: "string",
+      replicas: "number",
+      image: "string",
+      threads: "number",
+      gpus: "number",
+      gpuResourceName: "string",
+      daskResources: "map<number>",
+      updateStrategyType: "ref:UpdateStrategyType",
+    });
+    expect(schema.types["slim-dask:index:WorkerGroup"].required).toEqual(["name"]);
     expect(typesOf(schema.types["slim-dask:index:UpdateStrategy"].properties ?? {})).toEqual({
       type: "ref:UpdateStrategyType",
       maxSurge: "string",

@@ -252,8 +252,8 @@ describe("raw values", () => {
     [{ jupyter: { enabled: true } }, "values.jupyter.enabled", "`jupyter`"],
     [
       { additional_worker_groups: [{ name: "gpu" }, { name: "b", image: { tag: "x" } }] },
-      "values.additional_worker_groups[1].image",
-      "`image`",
+      "values.additional_worker_groups",
+      "`workerGroups`",
     ],
   ])("%j is refused: %s belongs to %s", (values, field, owner) => {
     const e = errorOf(() => daskChartValues({ image: PINNED, values }));

@@ -89,6 +89,31 @@ describe("DaskCluster", () => {
     );
   });
 
+  test("worker groups reach the release's values; their Deployment names are outputs", async () => {
+    const cluster = new DaskCluster("gpus", {
+      image: DIGEST_REF,
+      workers: { replicas: 2, cpu: "2", memory: "8Gi" },
+      workerGroups: pulumi.output([
+        { name: "gpu", replicas: 1, gpus: 1, daskResources: { GPU: 1 } },
+        { name: "highmem", memory: "64Gi" },
+      ]),
+    });
+    const [values, deployments] = await Promise.all([
+      valueOf(cluster.values).then(parse),
+      valueOf(cluster.workerGroupDeployments),
+    ]);
+    await settle();
+    expect(deployments).toEqual({
+      gpu: "gpus-dask-worker-gpu",
+      highmem: "gpus-dask-worker-highmem",
+    });
+    const release = only("kubernetes:helm.sh/v3:Release", "gpus").inputs;
+    expect(release.values).toEqual(values);
+    const groups = (values as Record<string, Record<string, unknown>[]>).additional_worker_groups;
+    expect(groups.map((g) => g.name)).toEqual(["gpu", "highmem"]);
+    expect(groups[0].extraArgs).toEqual(["--resources", "GPU=1"]);
+  });
+
   test("pull credentials become a dockerconfigjson Secret wired into every component", async () => {
     const rec = childRecorder();
     const cluster = new DaskCluster(

@@ -211,6 +211,34 @@ describe("preview of a fresh stack", () => {
     );
   });
 
+  test("worker groups: Deployment names known in preview while a group's image is unknown; a bad plain group fails at once", async () => {
+    const gpuImage = new SlimDaskImage("gpu-image", {
+      imageName: "ghcr.io/acme/dask-gpu",
+      base: "pip",
+      contextDir: contextDir(),
+    });
+    const { cluster } = readmeProgram("groups", {
+      workerGroups: [
+        { name: "gpu", image: gpuImage.imageRef, gpus: 1, daskResources: { GPU: 1 } },
+        { name: "highmem", memory: "64Gi" },
+      ],
+    });
+    expect(await isKnown(cluster.workerGroupDeployments)).toBe(true);
+    expect(await new Promise((r) => cluster.workerGroupDeployments.apply(r))).toEqual({
+      gpu: "groups-dask-worker-gpu",
+      highmem: "groups-dask-worker-highmem",
+    });
+    expect(await isKnown(cluster.values)).toBe(false);
+    await expectRejectedBeforeRegistration(
+      seen,
+      () =>
+        readmeProgram("badgroups", {
+          workerGroups: [{ name: "gpu", image: gpuImage.imageRef, daskResources: { GPU: 1 } }],
+        }),
+      "workerGroups[0].gpus",
+    );
+  });
+
   test("createNamespace must be plain: it decides which resources exist", () => {
     let error: unknown;
     try {
