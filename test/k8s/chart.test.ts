@@ -217,3 +217,185 @@ test.each(Object.entries(CASES))(
   },
   120_000,
 );
+
+const GPU_IMAGE =
+  "10.244.0.1:5056/slim-dask/k8s-gpu:2026.8.0-0123456789ab@sha256:" + "9a0b1c2d3e4f5a6b".repeat(4);
+
+/**
+ * Three worker-group configurations, each exercising a different side of the chart's merge
+ * of a group over `worker`: own image and GPUs on tainted nodes; a group that inherits almost
+ * everything from fully set workers; and groups on workers without limits (GPU-only, replicas
+ * 0, another vendor's GPU, RollingUpdate, affinity merged key by key).
+ */
+const GROUP_CASES: Record<string, DaskClusterConfig> = {
+  gpuPool: {
+    image: IMAGE,
+    releaseName: "gpu",
+    namespace: "ci",
+    workers: {
+      replicas: 3,
+      cpu: "2",
+      memory: "8Gi",
+      env: { A: "1", SHARED: "workers" },
+      nodeSelector: { pool: "cpu" },
+    },
+    workerGroups: [
+      {
+        name: "gpu",
+        replicas: 2,
+        image: GPU_IMAGE,
+        cpu: "8",
+        memory: "60Gi",
+        gpus: 1,
+        daskResources: { GPU: 1, MEMORY: 60e9 },
+        nodeSelector: { pool: "gpu" },
+        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
+        env: { SHARED: "gpu" },
+      },
+    ],
+    imagePullCredentials: { server: "10.244.0.1:5056", username: "bot" },
+  },
+  inherits: {
+    image: IMAGE,
+    releaseName: "inherit-dask",
+    namespace: "ci",
+    runAsUser: 1001,
+    workers: {
+      replicas: 2,
+      cpu: "1500m",
+      memory: "3Gi",
+      threads: 2,
+      env: { B: "2" },
+      extraArgs: ["--lifetime", "1h"],
+      nodeSelector: { "kubernetes.io/arch": "amd64", pool: "cpu" },
+      tolerations: [{ key: "dask", operator: "Exists", effect: "NoSchedule" }],
+      affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] } },
+    },
+    workerGroups: [
+      { name: "highmem", memory: "32Gi", nodeSelector: { pool: "highmem" } },
+      { name: "twin" },
+    ],
+  },
+  noLimits: {
+    image: IMAGE,
+    releaseName: "bare",
+    namespace: "ci",
+    workers: { replicas: 4 },
+    workerGroups: [
+      {
+        name: "amd",
+        gpus: 2,
+        gpuResourceName: "amd.com/gpu",
+        daskResources: { GPU: 2 },
+        replicas: 0,
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: "gpu", operator: "In", values: ["mi300"] }] },
+              ],
+            },
+          },
+        },
+      },
+      {
+        name: "batch",
+        cpu: "4",
+        updateStrategyType: "RollingUpdate",
+        extraArgs: ["--lifetime", "2h"],
+      },
+    ],
+  },
+};
+
+test.each(Object.entries(GROUP_CASES))(
+  "helm template of the published chart gives chartPods() worker groups (%s)",
+  async (label, config) => {
+    const { release, docs, find } = await render(`group-${label}`, config);
+    const values = release.values as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const name = config.releaseName as string;
+    const fullname = chartFullname(name, values);
+    const pods = chartPods(values, name);
+    const groups = config.workerGroups ?? [];
+    expect(pods.groups.map((g) => g.deployment)).toEqual(
+      groups.map((g) => `${fullname}-worker-${g.name}`),
+    );
+    expect(docs.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual(
+      [
+        `Deployment/${fullname}-scheduler`,
+        `Deployment/${fullname}-worker`,
+        `Service/${fullname}-scheduler`,
+        ...pods.groups.map((g) => `Deployment/${g.deployment}`),
+      ].sort(),
+    );
+    // The main workers are what they are without groups.
+    const worker = find("Deployment", `${fullname}-worker`).spec.template.spec;
+    expect(worker.containers[0].args).toEqual(pods.worker.args);
+    expect(worker.containers[0].args).not.toContain("--resources");
+    for (const want of pods.groups) {
+      const deployment = find("Deployment", want.deployment);
+      const pod = deployment.spec.template.spec;
+      const [container] = pod.containers;
+      expect(deployment.spec.replicas).toBe(want.replicas);
+      expect(deployment.spec.strategy).toEqual(want.strategy);
+      expect(deployment.spec.template.metadata.labels).toEqual({
+        app: "dask",
+        release: name,
+        component: "worker",
+      });
+      expect(container.image).toBe(want.image);
+      expect(container.args).toEqual(want.args);
+      expect(container.env ?? []).toEqual(want.env);
+      expect(container.resources ?? {}).toEqual(want.resources);
+      expect(pod.securityContext ?? {}).toEqual(want.securityContext);
+      expect(pod.imagePullSecrets ?? []).toEqual(want.imagePullSecrets);
+      expect(pod.nodeSelector ?? {}).toEqual(want.nodeSelector);
+      expect(pod.tolerations ?? []).toEqual(want.tolerations);
+      expect(pod.affinity ?? {}).toEqual(want.affinity);
+    }
+    // What each configuration is about, stated outright rather than only through the model.
+    const group = (g: string) => find("Deployment", `${fullname}-worker-${g}`);
+    const args = (g: string) => group(g).spec.template.spec.containers[0].args as string[];
+    if (label === "gpuPool") {
+      const gpu = group("gpu").spec.template.spec;
+      expect(gpu.containers[0].image).toBe(GPU_IMAGE);
+      expect(gpu.containers[0].resources.limits["nvidia.com/gpu"]).toBe(1);
+      expect(args("gpu")).toEqual(
+        expect.arrayContaining(["--resources", "GPU=1 MEMORY=60000000000"]),
+      );
+      expect(args("gpu").slice(2, 6)).toEqual(["--nthreads", "8", "--memory-limit", "60Gi"]);
+      expect(gpu.containers[0].env).toEqual([
+        { name: "A", value: "1" },
+        { name: "SHARED", value: "gpu" },
+      ]);
+      expect(gpu.nodeSelector).toEqual({ pool: "gpu" });
+      expect(gpu.imagePullSecrets).toEqual([{ name: "gpu-image-pull" }]);
+      expect(group("gpu").spec.strategy).toEqual({ type: "Recreate" });
+    }
+    if (label === "inherits") {
+      const twin = group("twin").spec.template.spec;
+      expect(twin.containers[0].args.slice(2)).toEqual(worker.containers[0].args.slice(2));
+      expect(twin.containers[0].resources).toEqual(worker.containers[0].resources);
+      expect(twin.securityContext.runAsUser).toBe(1001);
+      const highmem = group("highmem").spec.template.spec;
+      expect(highmem.nodeSelector).toEqual({ "kubernetes.io/arch": "amd64", pool: "highmem" });
+      expect(highmem.containers[0].resources.limits).toEqual({ cpu: "1500m", memory: "32Gi" });
+      expect(args("highmem").slice(2, 6)).toEqual(["--nthreads", "2", "--memory-limit", "32Gi"]);
+      expect(highmem.tolerations).toEqual([
+        { key: "dask", operator: "Exists", effect: "NoSchedule" },
+      ]);
+    }
+    if (label === "noLimits") {
+      expect(group("amd").spec.replicas).toBe(0);
+      expect(args("amd").slice(2, 6)).toEqual(["--nthreads", "1", "--memory-limit", "auto"]);
+      expect(group("amd").spec.template.spec.containers[0].resources.limits).toEqual({
+        "amd.com/gpu": 2,
+      });
+      expect(args("batch").slice(2, 6)).toEqual(["--nthreads", "4", "--memory-limit", "auto"]);
+      expect(args("batch").slice(-2)).toEqual(["--lifetime", "2h"]);
+      expect(group("batch").spec.strategy).toEqual({ type: "RollingUpdate" });
+      expect(find("Deployment", `${fullname}-worker`).spec.replicas).toBe(4);
+    }
+  },
+  120_000,
+);
