@@ -242,6 +242,25 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
     }
   });
 
+  // Each package protects PREFIX/include on its own: dropping one from the list in
+  // runtime_compilers_installed must fail its case, whatever the others do.
+  const GPU_PACKAGES: [string, RegExp][] = [
+    ["cupy", /site-packages\/cupy(_backends)?\//],
+    ["numba_cuda", /site-packages\/numba_cuda\//],
+    ["triton", /site-packages\/triton\//],
+  ];
+  const ANY_GPU_PACKAGE = /site-packages\/(cupy|cupy_backends|numba_cuda|numba\/cuda|triton)\//;
+  test.each(GPU_PACKAGES)("%s alone keeps PREFIX/include and its own headers", (_name, own) => {
+    const tree = GPU_TREE.filter((e) => own.test(e.path) || !ANY_GPU_PACKAGE.test(e.path));
+    expect(tree.filter((e) => own.test(e.path)).length).toBeGreaterThan(0);
+    const prefix = freshPrefix(tree);
+    const r = runner.run(PRUNE, [prefix, "headers"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(present(prefix, "include/cuda_runtime.h")).toBe(true);
+    expect(listTree(prefix)).toEqual(survivors(tree, ["headers"]));
+  });
+
   test("without a run-time compiler, PREFIX/include goes as before", () => {
     const prefix = freshPrefix(GPU_TREE.filter((e) => !/cupy|numba|triton/.test(e.path)));
     expect(runner.run(PRUNE, [prefix, "headers"]).status).toBe(0);
