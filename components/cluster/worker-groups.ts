@@ -9,6 +9,7 @@ import {
 } from "./constants";
 import { splitImageForChart } from "./image-pin";
 import { parseCpu, threadsFromCpuMillis } from "./quantities";
+import type { ResolvedPodSettings } from "./resolve";
 import { truthy } from "./value-tree";
 
 /**
@@ -40,16 +41,7 @@ export interface ResolvedWorkerGroup {
 }
 
 /** What a group inherits from: the workers' resolved settings. */
-export interface InheritedWorkerSettings {
-  cpu?: string;
-  memory?: string;
-  threads?: number;
-  env: Record<string, string>;
-  extraArgs: string[];
-  nodeSelector: Record<string, string>;
-  tolerations: TolerationConfig[];
-  affinity?: Record<string, unknown>;
-}
+export type InheritedWorkerSettings = ResolvedPodSettings & { threads?: number };
 
 type Checked = Record<string, unknown>;
 

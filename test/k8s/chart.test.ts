@@ -21,6 +21,7 @@ import {
   verifyChartDigest,
 } from "./support/published-chart";
 import { valuesFromCli } from "./support/release";
+import { gpuPoolConfig } from "../support/worker-group-configs";
 
 const WORK_DIR = path.join(repoRoot(), "build", "k8s-chart");
 const IMAGE =
@@ -228,33 +229,12 @@ const GPU_IMAGE =
  * 0, another vendor's GPU, RollingUpdate, affinity merged key by key).
  */
 const GROUP_CASES: Record<string, DaskClusterConfig> = {
-  gpuPool: {
+  gpuPool: gpuPoolConfig({
     image: IMAGE,
+    gpuImage: GPU_IMAGE,
+    registry: "10.244.0.1:5056",
     releaseName: "gpu",
-    namespace: "ci",
-    workers: {
-      replicas: 3,
-      cpu: "2",
-      memory: "8Gi",
-      env: { A: "1", SHARED: "workers" },
-      nodeSelector: { pool: "cpu" },
-    },
-    workerGroups: [
-      {
-        name: "gpu",
-        replicas: 2,
-        image: GPU_IMAGE,
-        cpu: "8",
-        memory: "60Gi",
-        gpus: 1,
-        daskResources: { GPU: 1, MEMORY: 60e9 },
-        nodeSelector: { pool: "gpu" },
-        tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-        env: { SHARED: "gpu" },
-      },
-    ],
-    imagePullCredentials: { server: "10.244.0.1:5056", username: "bot" },
-  },
+  }),
   inherits: {
     image: IMAGE,
     releaseName: "inherit-dask",
@@ -364,6 +344,7 @@ test.each(Object.entries(GROUP_CASES))(
         expect.arrayContaining(["--resources", "GPU=1 MEMORY=60000000000"]),
       );
       expect(args("gpu").slice(2, 6)).toEqual(["--nthreads", "8", "--memory-limit", "60Gi"]);
+      expect(group("gpu").spec.replicas).toBe(2);
       expect(gpu.containers[0].env).toEqual([
         { name: "A", value: "1" },
         { name: "SHARED", value: "gpu" },

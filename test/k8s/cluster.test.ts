@@ -30,12 +30,13 @@ import {
   isReady,
   lastJson,
   Pod,
+  podEventMessages,
   podLogs,
   publishClientScripts,
   runClientPod,
   startClientPod,
 } from "./support/pods";
-import { applyPullSecret, installRelease, valuesFromCli } from "./support/release";
+import { applyPullSecret, installRelease, removeReleases, valuesFromCli } from "./support/release";
 import { cpuMillis, nodeCpu } from "./support/capacity";
 import { summarizeRollout, watchPods } from "./support/pod-watch";
 import { stepTimer } from "../support/timings";
@@ -166,14 +167,7 @@ afterAll(async () => {
       allowFailure: true,
     },
   ).catch(() => undefined);
-  for (const r of [RELEASE, "badlogin"]) {
-    await helm(["uninstall", r, "--namespace", NAMESPACE, "--wait", "--timeout", "120s"], {
-      allowFailure: true,
-    }).catch(() => undefined);
-  }
-  await kubectl(["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s"], {
-    allowFailure: true,
-  }).catch(() => undefined);
+  await removeReleases(NAMESPACE, [RELEASE, "badlogin"]);
   const wall = (Date.now() - started) / 1000;
   fs.mkdirSync(WORK_DIR, { recursive: true });
   fs.writeFileSync(path.join(WORK_DIR, "report.json"), JSON.stringify({ wall, timings }, null, 2));
@@ -572,17 +566,8 @@ test(
       1000,
     );
     expect(reasons.waiting).not.toContain("Running");
-    const events = await kubectl([
-      "-n",
-      NAMESPACE,
-      "get",
-      "events",
-      "--field-selector",
-      `involvedObject.name=${reasons.pods[0].metadata.name}`,
-      "-o",
-      "jsonpath={.items[*].message}",
-    ]);
-    expect(events.stdout).toMatch(/401 Unauthorized|unauthorized/i);
+    const events = await podEventMessages(NAMESPACE, reasons.pods[0].metadata.name);
+    expect(events).toMatch(/401 Unauthorized|unauthorized/i);
     const { result } = await installing;
     expect(result.code).not.toBe(0);
     const left = await getJson<{ items: Pod[] }>([

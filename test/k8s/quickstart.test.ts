@@ -27,6 +27,7 @@ import {
 import { buildForCluster, clusterImageConfig, ClusterImage, IMAGE_UID } from "./support/images";
 import { componentPods, isReady, Pod } from "./support/pods";
 import { chartRepository } from "./support/published-chart";
+import { removeReleases } from "./support/release";
 
 const MINUTE = 60_000;
 const NAMESPACE = "slim-dask-quickstart";
@@ -108,14 +109,7 @@ beforeAll(async () => {
   };
 }, 30 * MINUTE);
 
-afterAll(async () => {
-  await helm(["uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "120s"], {
-    allowFailure: true,
-  }).catch(() => undefined);
-  await kubectl(["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s"], {
-    allowFailure: true,
-  }).catch(() => undefined);
-}, 5 * MINUTE);
+afterAll(() => removeReleases(NAMESPACE, [RELEASE]), 5 * MINUTE);
 
 test("values prints, for this config, the Secret with its namespace, the repository with its CA and login, and the install, in that order", () => {
   expect(printed.stderr).toContain("slim-dask: install values.yaml with:");

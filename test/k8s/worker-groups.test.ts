@@ -17,8 +17,15 @@ import { waitFor } from "../support/exec";
 import { stepTimer } from "../support/timings";
 import { clusterRegistry, getJson, helm, kubectl, registryLogin } from "./support/cluster-env";
 import { buildForCluster, clusterImageConfig, ClusterImage, IMAGE_UID } from "./support/images";
-import { componentPods, isReady, Pod, publishClientScripts, runClientPod } from "./support/pods";
-import { applyPullSecret, installRelease, valuesFromCli } from "./support/release";
+import {
+  componentPods,
+  isReady,
+  Pod,
+  podEventMessages,
+  publishClientScripts,
+  runClientPod,
+} from "./support/pods";
+import { applyPullSecret, installRelease, removeReleases, valuesFromCli } from "./support/release";
 
 const MINUTE = 60_000;
 const WORK_DIR = path.join(repoRoot(), "build", "k8s-groups");
@@ -50,6 +57,17 @@ function groupsConfig(gpuReplicas: number, overrides: Partial<DaskClusterConfig>
 }
 
 const gpuDeployment = () => workerGroupDeploymentName(chartFullname(RELEASE), "gpu");
+/** The replicas the gpu group's Deployment asks for. */
+async function gpuReplicas(): Promise<number> {
+  const d = await getJson<{ spec: { replicas: number } }>([
+    "-n",
+    NAMESPACE,
+    "deployment",
+    gpuDeployment(),
+  ]);
+  return d.spec.replicas;
+}
+
 const asksForGpu = (pod: Pod) =>
   (pod.spec.containers[0] as { resources?: { limits?: Record<string, unknown> } }).resources
     ?.limits?.[GPU_RESOURCE] !== undefined;
@@ -102,12 +120,7 @@ beforeAll(async () => {
 }, 30 * MINUTE);
 
 afterAll(async () => {
-  await helm(["uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "120s"], {
-    allowFailure: true,
-  }).catch(() => undefined);
-  await kubectl(["delete", "namespace", NAMESPACE, "--wait=true", "--timeout=120s"], {
-    allowFailure: true,
-  }).catch(() => undefined);
+  await removeReleases(NAMESPACE, [RELEASE]);
   if (node) await advertiseGpus(undefined).catch(() => undefined);
   console.log(`worker groups steps: ${JSON.stringify(timings)}`);
 }, 5 * MINUTE);
@@ -120,13 +133,7 @@ test(
       code: 0,
       stderr: "",
     });
-    const deployment = await getJson<{ spec: { replicas: number } }>([
-      "-n",
-      NAMESPACE,
-      "deployment",
-      gpuDeployment(),
-    ]);
-    expect(deployment.spec.replicas).toBe(1);
+    expect(await gpuReplicas()).toBe(1);
     const pods = await componentPods(NAMESPACE, RELEASE, "worker");
     expect(pods).toHaveLength(2);
     expect(pods.every(isReady)).toBe(true);
@@ -194,17 +201,8 @@ test(
       },
       1000,
     );
-    const events = await kubectl([
-      "-n",
-      NAMESPACE,
-      "get",
-      "events",
-      "--field-selector",
-      `involvedObject.name=${seen.metadata.name}`,
-      "-o",
-      "jsonpath={.items[*].message}",
-    ]);
-    expect(events.stdout).toContain(`Insufficient ${GPU_RESOURCE}`);
+    const events = await podEventMessages(NAMESPACE, seen.metadata.name);
+    expect(events).toContain(`Insufficient ${GPU_RESOURCE}`);
     const { result } = await upgrading;
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/roll(ed)? back|rollback/i);
@@ -237,13 +235,7 @@ test(
       code: 0,
       stderr: "",
     });
-    const deployment = await getJson<{ spec: { replicas: number } }>([
-      "-n",
-      NAMESPACE,
-      "deployment",
-      gpuDeployment(),
-    ]);
-    expect(deployment.spec.replicas).toBe(0);
+    expect(await gpuReplicas()).toBe(0);
     const gone = await waitFor(
       "no gpu pod left",
       2 * MINUTE,

@@ -33,7 +33,7 @@ describe("examples/gpu under mocks", () => {
       tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
       env: [{ name: "CUPY_CACHE_DIR", value: "/tmp/cupy" }],
     });
-    expect(gpu.image.tag).toMatch(new RegExp(`@${FAKE_DIGEST}$`));
+    expect(gpu.image?.tag).toMatch(new RegExp(`@${FAKE_DIGEST}$`));
     expect(run.outputs.gpuDeployment).toBe("dask-worker-gpu");
   });
 

@@ -179,10 +179,15 @@ export function plain(value: unknown): unknown {
 export interface ChartValuesView {
   worker: PodValuesView & { replicas: number };
   scheduler: PodValuesView;
+  additional_worker_groups: (Partial<PodValuesView> & {
+    name: string;
+    replicas: number | string;
+  })[];
 }
 interface PodValuesView {
   resources: { limits: Record<string, string>; requests: Record<string, string> };
   image: { repository: string; tag: string; pullSecrets?: { name: string }[] };
+  nodeSelector?: Record<string, string>;
 }
 
 /** The chart values a mocked helm Release received. */

@@ -162,3 +162,18 @@ export async function componentPods(
 export function isReady(pod: Pod): boolean {
   return pod.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
+
+/** The messages of every event about a pod, space-separated (scheduling, pulls, ...). */
+export async function podEventMessages(namespace: string, pod: string): Promise<string> {
+  const { stdout } = await kubectl([
+    "-n",
+    namespace,
+    "get",
+    "events",
+    "--field-selector",
+    `involvedObject.name=${pod}`,
+    "-o",
+    "jsonpath={.items[*].message}",
+  ]);
+  return stdout;
+}

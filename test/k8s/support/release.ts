@@ -7,7 +7,7 @@ import { resolveClusterConfig } from "../../../components/cluster/resolve";
 import type { ChartValues } from "../../../components/cluster/addresses";
 import { ExecResult } from "../../support/exec";
 import { slimDaskCli } from "../../support/slim-build";
-import { apply, helm } from "./cluster-env";
+import { apply, helm, kubectl } from "./cluster-env";
 import { CHART_REPO_NAME, publishedChartFromRepository } from "./published-chart";
 
 /**
@@ -101,4 +101,19 @@ export async function installRelease(
     // helm's own timeout plus room for the rollback it does after it.
     timeoutMs: (timeoutSeconds + 180) * 1000,
   });
+}
+
+/**
+ * Uninstalls `releases` and deletes `namespace`, waiting for both, whatever state a failed
+ * test left them in (a suite's afterAll: it never throws).
+ */
+export async function removeReleases(namespace: string, releases: string[]): Promise<void> {
+  for (const r of releases) {
+    await helm(["uninstall", r, "--namespace", namespace, "--wait", "--timeout", "120s"], {
+      allowFailure: true,
+    }).catch(() => undefined);
+  }
+  await kubectl(["delete", "namespace", namespace, "--wait=true", "--timeout=120s"], {
+    allowFailure: true,
+  }).catch(() => undefined);
 }

@@ -4,37 +4,17 @@ import { chartPods } from "../../../components/cluster/pods";
 import { daskChartValues } from "../../../components/cluster/values";
 import { sprigMerge } from "../../../components/cluster/value-tree";
 import { daskResourcesArg } from "../../../components/cluster/worker-groups";
+import { gpuPoolConfig } from "../../support/worker-group-configs";
 import { PINNED, errorOf } from "./helpers";
 
 const GPU_IMAGE = `registry.example.com:5000/team/dask-gpu:1@sha256:${"cd".repeat(32)}`;
 
-/** A CPU pool pinned to `pool: cpu` nodes and a GPU pool on tainted `pool: gpu` nodes. */
-const GPU_CLUSTER: DaskClusterConfig = {
+const GPU_CLUSTER = gpuPoolConfig({
   image: PINNED,
+  gpuImage: GPU_IMAGE,
+  registry: "registry.example.com:5000",
   releaseName: "analytics",
-  workers: {
-    replicas: 4,
-    cpu: "2",
-    memory: "8Gi",
-    env: { A: "1", SHARED: "workers" },
-    nodeSelector: { pool: "cpu" },
-  },
-  workerGroups: [
-    {
-      name: "gpu",
-      replicas: 2,
-      image: GPU_IMAGE,
-      cpu: "8",
-      memory: "60Gi",
-      gpus: 1,
-      daskResources: { MEMORY: 60e9, GPU: 1 },
-      nodeSelector: { pool: "gpu" },
-      tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-      env: { SHARED: "gpu" },
-    },
-  ],
-  imagePullCredentials: { server: "registry.example.com:5000", username: "bot" },
-};
+});
 
 type Tree = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
