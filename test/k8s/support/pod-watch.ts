@@ -18,6 +18,11 @@ export interface PodEvent {
   phase: string;
   /** Ready and not terminating: a pod that can do work. */
   serving: boolean;
+  /**
+   * Not deleted or being deleted: a pod the rollout keeps, Ready or not (a container that
+   * restarts, e.g. a worker whose scheduler restarted, is kept but not serving).
+   */
+  kept: boolean;
   /** PodScheduled=False reason and message, e.g. `Unschedulable: 0/1 nodes ...Insufficient cpu`. */
   unschedulable?: string;
   /** The image digest its container runs, once known. */
@@ -40,6 +45,7 @@ function toEvent(at: number, type: PodEvent["type"], pod: Pod): PodEvent {
     name: pod.metadata.name,
     phase: pod.status.phase,
     serving: type !== "DELETED" && isReady(pod) && !pod.metadata.deletionTimestamp,
+    kept: type !== "DELETED" && !pod.metadata.deletionTimestamp,
     unschedulable:
       cond && cond.status === "False" ? `${cond.reason}: ${cond.message ?? ""}` : undefined,
     imageID: pod.status.containerStatuses?.[0]?.imageID || undefined,
@@ -129,6 +135,8 @@ export function watchPods(namespace: string, selector: string): PodWatch {
 export interface RolloutSummary {
   /** Fewest serving pods at any moment from event `from` on. */
   minServing: number;
+  /** Fewest pods not being deleted at any moment from event `from` on. */
+  minKept: number;
   /** Longest time a pod spent unschedulable, ms, and why. */
   longestUnschedulable: { name: string; ms: number; reason: string } | undefined;
   /** Pods still Pending or unschedulable at the last event. */
@@ -146,6 +154,7 @@ export function summarizeRollout(events: PodEvent[], from: number): RolloutSumma
   const state = new Map<string, PodEvent>();
   const pendingSince = new Map<string, { at: number; reason: string }>();
   let minServing = Infinity;
+  let minKept = Infinity;
   let longest: RolloutSummary["longestUnschedulable"];
   events.forEach((e, i) => {
     if (e.type === "DELETED") state.delete(e.name);
@@ -158,11 +167,14 @@ export function summarizeRollout(events: PodEvent[], from: number): RolloutSumma
       pendingSince.delete(e.name);
     }
     if (i >= from - 1) {
-      minServing = Math.min(minServing, [...state.values()].filter((p) => p.serving).length);
+      const pods = [...state.values()];
+      minServing = Math.min(minServing, pods.filter((p) => p.serving).length);
+      minKept = Math.min(minKept, pods.filter((p) => p.kept).length);
     }
   });
   return {
     minServing,
+    minKept,
     longestUnschedulable: longest,
     leftPending: [...state.values()]
       .filter((p) => p.phase === "Pending" || p.unschedulable)
