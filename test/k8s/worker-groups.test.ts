@@ -7,7 +7,7 @@
  * flags of DaskCluster's Release. Tests run in order and share the release.
  */
 import * as path from "node:path";
-import type { DaskClusterConfig } from "../../components/cluster/args";
+import type { DaskClusterConfig, WorkerGroupConfig } from "../../components/cluster/args";
 import { chartFullname, schedulerAddress } from "../../components/cluster/addresses";
 import { chartPods } from "../../components/cluster/pods";
 import { workerGroupDeploymentName } from "../../components/cluster/worker-groups";
@@ -41,7 +41,11 @@ let pullSecret: string;
 let node: string;
 
 /** A default pool of one worker and a `gpu` group; no CPU requests (the node's CPUs are few). */
-function groupsConfig(gpuReplicas: number, overrides: Partial<DaskClusterConfig> = {}) {
+function groupsConfig(
+  gpuReplicas: number,
+  overrides: Partial<DaskClusterConfig> = {},
+  group: Partial<WorkerGroupConfig> = {},
+) {
   return {
     image: image.pinned,
     releaseName: RELEASE,
@@ -50,7 +54,9 @@ function groupsConfig(gpuReplicas: number, overrides: Partial<DaskClusterConfig>
     timeoutSeconds: 300,
     workers: { replicas: 1 },
     scheduler: {},
-    workerGroups: [{ name: "gpu", replicas: gpuReplicas, gpus: 1, daskResources: { GPU: 1 } }],
+    workerGroups: [
+      { name: "gpu", replicas: gpuReplicas, gpus: 1, daskResources: { GPU: 1 }, ...group },
+    ],
     imagePullCredentials: { server: clusterRegistry(), username: registryLogin().username },
     ...overrides,
   } satisfies DaskClusterConfig;
@@ -227,8 +233,96 @@ test(
   10 * MINUTE,
 );
 
+/** The gpu group's pods once its rollout is over: none terminating, none Pending. */
+async function settledGpuPods(count: number): Promise<Pod[]> {
+  return waitFor(
+    `${count} Ready gpu pods and nothing else`,
+    3 * MINUTE,
+    async () => {
+      const all = await getJson<{ items: Pod[] }>([
+        "-n",
+        NAMESPACE,
+        "pods",
+        "-l",
+        `release=${RELEASE}`,
+      ]);
+      const gpu = all.items.filter(asksForGpu);
+      return gpu.length === count && gpu.every((p) => isReady(p) && !p.metadata.deletionTimestamp)
+        ? gpu
+        : undefined;
+    },
+    1000,
+  );
+}
+
+const envOf = (pod: Pod) =>
+  (pod.spec.containers[0] as { env?: { name: string; value: string }[] }).env ?? [];
+
 test(
-  "4. replicas 0 scales the gpu group to no pods (the merge with the workers would have made it theirs)",
+  "4. on a full GPU node, a change to the group rolls it with the default Recreate; RollingUpdate's surge pod finds no GPU and the release rolls back",
+  async () => {
+    // Two GPU workers take the node's two GPUs.
+    const full = await timed("fill the GPUs", () => install("full", groupsConfig(NODE_GPUS)));
+    expect(full.result.code).toBe(0);
+    const before = (await settledGpuPods(NODE_GPUS)).map((p) => p.metadata.name);
+
+    const { release, result } = await timed("Recreate on a full node", () =>
+      install("recreate", groupsConfig(NODE_GPUS, {}, { env: { ROLLED: "1" } })),
+    );
+    expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr }).toEqual({
+      code: 0,
+      stderr: "",
+    });
+    expect(release.values.additional_worker_groups).toEqual([
+      expect.objectContaining({ strategy: { type: "Recreate" } }),
+    ]);
+    const after = await settledGpuPods(NODE_GPUS);
+    expect(after.map((p) => p.metadata.name).filter((n) => before.includes(n))).toEqual([]);
+    for (const pod of after) expect(envOf(pod)).toContainEqual({ name: "ROLLED", value: "1" });
+
+    // The same kind of change with RollingUpdate: Kubernetes' default surge starts a third GPU
+    // worker first, which no node can place.
+    const rolling = timed("RollingUpdate on a full node", () =>
+      install(
+        "rolling",
+        groupsConfig(
+          NODE_GPUS,
+          { timeoutSeconds: 45 },
+          {
+            env: { ROLLED: "2" },
+            updateStrategyType: "RollingUpdate",
+          },
+        ),
+      ),
+    );
+    const surge = await waitFor(
+      "an unschedulable surge pod",
+      2 * MINUTE,
+      async () => {
+        const gpu = (await componentPods(NAMESPACE, RELEASE, "worker")).filter(asksForGpu);
+        return gpu.find((p) =>
+          (p.status as { conditions?: { type: string; reason?: string }[] }).conditions?.some(
+            (c) => c.type === "PodScheduled" && c.reason === "Unschedulable",
+          ),
+        );
+      },
+      1000,
+    );
+    expect(await podEventMessages(NAMESPACE, surge.metadata.name)).toContain(
+      `Insufficient ${GPU_RESOURCE}`,
+    );
+    const { result: failed } = await rolling;
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/roll(ed)? back|rollback/i);
+    for (const pod of await settledGpuPods(NODE_GPUS)) {
+      expect(envOf(pod)).toContainEqual({ name: "ROLLED", value: "1" });
+    }
+  },
+  15 * MINUTE,
+);
+
+test(
+  "5. replicas 0 scales the gpu group to no pods (the merge with the workers would have made it theirs)",
   async () => {
     const { result } = await timed("scale to zero", () => install("zero", groupsConfig(0)));
     expect({ code: result.code, stderr: result.code === 0 ? "" : result.stderr }).toEqual({
