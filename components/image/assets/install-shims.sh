@@ -1,7 +1,9 @@
 #!/bin/sh
 # slim-dask shims: distributed >= 2026.6.0 removed the dask-scheduler and dask-worker console
 # scripts, but every published dask helm chart starts its pods with them. For each name that
-# PREFIX/bin lacks, write a tiny wrapper that execs `PREFIX/bin/dask scheduler|worker "$@"`.
+# PREFIX/bin lacks, write an entry point like pip's console scripts: a Python script run by
+# PREFIX/bin/python that calls `dask scheduler|worker` with the arguments. No shell is needed
+# at run time (the minimal runtime has none unless asked), and no second process starts.
 # An existing script (older distributed) is left alone.
 #
 # Usage: sh install-shims.sh PREFIX
@@ -36,10 +38,11 @@ for sub in scheduler worker; do
   fi
   # Fail the build now rather than every pod at start.
   [ -x "$prefix/bin/dask" ] || die "$prefix/bin/dask is missing: cannot write $shim"
+  [ -x "$prefix/bin/python" ] || die "$prefix/bin/python is missing: cannot write $shim"
   # Write to a temporary name, then rename: a failed write never leaves a half shim.
-  printf '#!/bin/sh\n# Written by slim-dask: distributed >= 2026.6.0 has no dask-%s script.\nexec '\''%s/bin/dask'\'' %s "$@"\n' \
-    "$sub" "$prefix" "$sub" >"$shim.tmp"
+  printf '#!%s/bin/python\n# Written by slim-dask: distributed >= 2026.6.0 has no dask-%s script.\nimport sys\nfrom dask.__main__ import main\nsys.argv[:1] = ["dask", "%s"]\nsys.exit(main())\n' \
+    "$prefix" "$sub" "$sub" >"$shim.tmp"
   chmod 0755 "$shim.tmp"
   mv "$shim.tmp" "$shim"
-  printf '%s: wrote %s (execs %s/bin/dask %s)\n' "$me" "$shim" "$prefix" "$sub"
+  printf '%s: wrote %s (runs dask %s with %s/bin/python)\n' "$me" "$shim" "$sub" "$prefix"
 done

@@ -304,17 +304,32 @@ describe.each(RUNNERS)("prune.sh under $name", (runner) => {
 });
 
 describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
-  /** A prefix whose fake `dask` prints its arguments one per line. */
+  /**
+   * A prefix with the host's python as `bin/python`, a `bin/dask` script, and a fake `dask`
+   * package (on PYTHONPATH when a shim runs) whose `main` prints `sys.argv` one per line.
+   */
   function fakeDaskPrefix(): string {
     const prefix = freshPrefix([]);
     fs.mkdirSync(path.join(prefix, "bin"));
-    fs.writeFileSync(path.join(prefix, "bin/dask"), "#!/bin/sh\nprintf '%s\\n' \"$@\"\n", {
-      mode: 0o755,
-    });
+    fs.symlinkSync(
+      // The interpreter itself: `python3` on PATH may be a wrapper script (pyenv).
+      spawnSync("python3", ["-c", "import os; print(os.readlink('/proc/self/exe'))"], {
+        encoding: "utf8",
+      }).stdout.trim(),
+      path.join(prefix, "bin/python"),
+    );
+    fs.writeFileSync(path.join(prefix, "bin/dask"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const pkg = path.join(prefix, "fake-site", "dask");
+    fs.mkdirSync(pkg, { recursive: true });
+    fs.writeFileSync(path.join(pkg, "__init__.py"), "");
+    fs.writeFileSync(
+      path.join(pkg, "__main__.py"),
+      "import sys\n\ndef main():\n    print('\\n'.join(sys.argv))\n    return 3\n",
+    );
     return prefix;
   }
 
-  test("writes both wrappers, mode 0755, that exec `dask <sub>` with the arguments", () => {
+  test("writes both entry points, mode 0755, run by PREFIX/bin/python with no shell, that call `dask <sub>` with the arguments", () => {
     const prefix = fakeDaskPrefix();
     const r = runner.run(SHIMS, [prefix]);
     expect(r.stderr).toBe("");
@@ -323,9 +338,15 @@ describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
       const shim = path.join(prefix, `bin/dask-${sub}`);
       expect(r.stdout).toContain(`wrote ${shim}`);
       expect(fs.statSync(shim).mode & 0o777).toBe(0o755);
-      const out = spawnSync(shim, ["--port=8786", "two words"], { encoding: "utf8" });
-      expect(out.status).toBe(0);
-      expect(out.stdout).toBe(`${sub}\n--port=8786\ntwo words\n`);
+      expect(fs.readFileSync(shim, "utf8").split("\n")[0]).toBe(`#!${prefix}/bin/python`);
+      // PATH holds no shell: the kernel runs the shebang's interpreter directly.
+      const out = spawnSync(shim, ["--port=8786", "two words"], {
+        encoding: "utf8",
+        env: { PATH: "/nonexistent", PYTHONPATH: path.join(prefix, "fake-site") },
+      });
+      expect(out.stderr).toBe("");
+      expect(out.stdout).toBe(`dask\n${sub}\n--port=8786\ntwo words\n`);
+      expect(out.status).toBe(3); // main's return value is the exit status
     }
   });
 
@@ -356,6 +377,15 @@ describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/bin\/dask is missing/);
     expect(fs.readdirSync(path.join(prefix, "bin"))).toEqual(["python3"]);
+  });
+
+  test("fails without bin/python, which runs the entry points", () => {
+    const prefix = fakeDaskPrefix();
+    fs.unlinkSync(path.join(prefix, "bin/python"));
+    const r = runner.run(SHIMS, [prefix]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bin\/python is missing/);
+    expect(fs.readdirSync(path.join(prefix, "bin"))).toEqual(["dask"]);
   });
 
   test.each([["/"], ["relative/prefix"]])("refuses the prefix %j", (bad) => {
