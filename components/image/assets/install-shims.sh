@@ -4,6 +4,8 @@
 # PREFIX/bin lacks, write an entry point like pip's console scripts: a Python script run by
 # PREFIX/bin/python that calls `dask scheduler|worker` with the arguments. No shell is needed
 # at run time (the minimal runtime has none unless asked), and no second process starts.
+# The `__main__` guard matters: the nanny starts its worker with multiprocessing's spawn,
+# which runs the parent's main script again as `__mp_main__`.
 # An existing script (older distributed) is left alone.
 #
 # Usage: sh install-shims.sh PREFIX
@@ -40,7 +42,7 @@ for sub in scheduler worker; do
   [ -x "$prefix/bin/dask" ] || die "$prefix/bin/dask is missing: cannot write $shim"
   [ -x "$prefix/bin/python" ] || die "$prefix/bin/python is missing: cannot write $shim"
   # Write to a temporary name, then rename: a failed write never leaves a half shim.
-  printf '#!%s/bin/python\n# Written by slim-dask: distributed >= 2026.6.0 has no dask-%s script.\nimport sys\nfrom dask.__main__ import main\nsys.argv[:1] = ["dask", "%s"]\nsys.exit(main())\n' \
+  printf '#!%s/bin/python\n# Written by slim-dask: distributed >= 2026.6.0 has no dask-%s script.\nimport sys\nfrom dask.__main__ import main\nif __name__ == "__main__":\n    sys.argv[:1] = ["dask", "%s"]\n    sys.exit(main())\n' \
     "$prefix" "$sub" "$sub" >"$shim.tmp"
   chmod 0755 "$shim.tmp"
   mv "$shim.tmp" "$shim"

@@ -347,6 +347,20 @@ describe.each(RUNNERS)("install-shims.sh under $name", (runner) => {
       expect(out.stderr).toBe("");
       expect(out.stdout).toBe(`dask\n${sub}\n--port=8786\ntwo words\n`);
       expect(out.status).toBe(3); // main's return value is the exit status
+      // multiprocessing's spawn (the nanny's worker) runs the main script as __mp_main__:
+      // it must not start a second CLI with the child's arguments.
+      const spawned = spawnSync(
+        path.join(prefix, "bin/python"),
+        [
+          "-c",
+          `import runpy; runpy.run_path(${JSON.stringify(shim)}, run_name="__mp_main__"); print("imported")`,
+        ],
+        { encoding: "utf8", env: { PYTHONPATH: path.join(prefix, "fake-site") } },
+      );
+      expect({ stdout: spawned.stdout, status: spawned.status }).toEqual({
+        stdout: "imported\n",
+        status: 0,
+      });
     }
   });
 
