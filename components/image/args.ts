@@ -11,6 +11,14 @@ export const BasePreset = {
 /** A preset: `micromamba`, `miniforge`, `seed`, `pip`. */
 export type BasePreset = (typeof BasePreset)[keyof typeof BasePreset];
 
+/** A runtime: `image`, `minimal`. */
+export const RuntimeKind = {
+  Image: "image",
+  Minimal: "minimal",
+} as const;
+/** A runtime: `image`, `minimal`. */
+export type RuntimeKind = (typeof RuntimeKind)[keyof typeof RuntimeKind];
+
 /** A bytecode policy: `compile`, `keep`, `delete`. */
 export const BytecodePolicy = {
   Compile: "compile",
@@ -103,6 +111,16 @@ export interface SlimDaskImageArgs {
    * Default: the preset's pinned slim image.
    */
   runtimeImage?: pulumi.Input<string>;
+  /**
+   * `pip` preset: `image` copies the venv onto `runtimeImage`; `minimal` starts the final stage `FROM scratch` with only the interpreter, its standard library, the venv, the shared libraries they load (`ldd`), CA certificates, time zones (unless the venv ships `tzdata`), the accounts, tini and the `debugShell`.
+   * Default: `image`.
+   */
+  runtime?: pulumi.Input<RuntimeKind>;
+  /**
+   * `runtime: minimal`: a static BusyBox as `/bin/sh` with its applets, for `kubectl exec`; `false` leaves the image with no shell at all.
+   * Default: `true` with `runtime: minimal`.
+   */
+  debugShell?: pulumi.Input<boolean>;
   /**
    * One switch per size technique (see the techniques table).
    * Default: every technique's own default.
@@ -303,6 +321,8 @@ export interface SlimDaskImageConfig {
   channels?: string[];
   baseImage?: string;
   runtimeImage?: string;
+  runtime?: RuntimeKind;
+  debugShell?: boolean;
   optimizations?: OptimizationsConfig;
   bytecode?: BytecodePolicy;
   user?: ImageUserConfig;

@@ -30,6 +30,8 @@ export interface BuildContext {
 }
 
 const SCRIPTS = ["prune.sh", "install-shims.sh", "strip.sh", "tidy-elf.py"];
+/** Only the minimal runtime's build runs it: other contexts (and their tags) do not change. */
+const MINIMAL_RUNTIME_SCRIPT = "minimal-root.py";
 const MODE_FILE = 0o644;
 const MODE_SCRIPT = 0o755;
 
@@ -109,8 +111,8 @@ function contextHash(files: readonly BuildContextFile[]): string {
 
 /**
  * The build context of a resolved recipe: `Dockerfile`, slim-dask's scripts under
- * `slim-dask/` (prune, shims, strip, tidy-elf) and, for a pip recipe with a wheelhouse,
- * `wheels/*.whl`.
+ * `slim-dask/` (prune, shims, strip, tidy-elf; minimal-root for `runtime: "minimal"`) and, for
+ * a pip recipe with a wheelhouse, `wheels/*.whl`.
  * Throws a SlimDaskError on field `wheelhouse` when it is missing or holds no wheels.
  */
 export function buildContext(recipe: ImageRecipe): BuildContext {
@@ -118,11 +120,13 @@ export function buildContext(recipe: ImageRecipe): BuildContext {
   const assets = assetDir();
   const files: BuildContextFile[] = [
     { path: "Dockerfile", mode: MODE_FILE, content: dockerfile },
-    ...SCRIPTS.map((name) => ({
-      path: `slim-dask/${name}`,
-      mode: MODE_SCRIPT,
-      content: fs.readFileSync(path.join(assets, name)),
-    })),
+    ...[...SCRIPTS, ...(recipe.runtime === "minimal" ? [MINIMAL_RUNTIME_SCRIPT] : [])].map(
+      (name) => ({
+        path: `slim-dask/${name}`,
+        mode: MODE_SCRIPT,
+        content: fs.readFileSync(path.join(assets, name)),
+      }),
+    ),
   ];
   if (recipe.base === "pip" && recipe.wheelhouse !== "") {
     files.push(...wheelFiles(recipe.wheelhouse));

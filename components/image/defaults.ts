@@ -27,6 +27,16 @@ export const BYTECODE_POLICY_VALUES = {
   Delete: "delete",
 } as const;
 
+/**
+ * What the final stage of the pip preset starts from (the `RuntimeKind` enum): `image`, a
+ * slim Python image the venv is copied onto; `minimal`, `FROM scratch` with only what the
+ * venv and its interpreter load (see `assets/minimal-root.py`).
+ */
+export const RUNTIME_KIND_VALUES = {
+  Image: "image",
+  Minimal: "minimal",
+} as const;
+
 /** Default preset: smallest maintained conda image (static micromamba, slim Debian runtime). */
 export const DEFAULT_BASE: BasePreset = "micromamba";
 

@@ -15,6 +15,7 @@ import {
   BASE_PRESET_VALUES,
   BYTECODE_POLICY_VALUES,
   DEFAULT_BASE,
+  RUNTIME_KIND_VALUES,
   DEFAULT_DASK,
   DEFAULT_PLATFORM,
   DEFAULT_PYTHON,
@@ -205,6 +206,17 @@ export const RECIPE_FIELDS: FieldTable = {
     doc: "Runtime-stage image (multi-stage presets).",
     default: "the preset's pinned slim image",
     check: validateImage,
+  },
+  runtime: {
+    type: { kind: "enum", name: "RuntimeKind", values: RUNTIME_KIND_VALUES, what: "a runtime" },
+    doc: "`pip` preset: `image` copies the venv onto `runtimeImage`; `minimal` starts the final stage `FROM scratch` with only the interpreter, its standard library, the venv, the shared libraries they load (`ldd`), CA certificates, time zones (unless the venv ships `tzdata`), the accounts, tini and the `debugShell`.",
+    default: "`image`",
+  },
+  debugShell: {
+    type: boolean,
+    doc: "`runtime: minimal`: a static BusyBox as `/bin/sh` with its applets, for `kubectl exec`; `false` leaves the image with no shell at all.",
+    default: "`true` with `runtime: minimal`",
+    check: expectBoolean,
   },
   optimizations: {
     type: {

@@ -11,8 +11,8 @@ import type { ImageUserConfig, OptimizationsConfig, SlimDaskImageConfig } from "
  * keeps what the installer wrote, `compile` installs without bytecode, then runs
  * `compileall --invalidation-mode unchecked-hash` once, so processes never stat sources.
  */
-import type { BasePreset, BytecodePolicy } from "./args";
-export type { BasePreset, BytecodePolicy };
+import type { BasePreset, BytecodePolicy, RuntimeKind } from "./args";
+export type { BasePreset, BytecodePolicy, RuntimeKind };
 
 /** One switch per size technique (generated from the technique table). */
 export type Optimizations = OptimizationsConfig;
@@ -36,7 +36,11 @@ export interface ImageRecipe {
   pipPackages: string[];
   channels: string[];
   baseImage: string;
+  /** `scratch` for the minimal runtime. */
   runtimeImage: string;
+  runtime: RuntimeKind;
+  /** A BusyBox shell in the minimal runtime; always false for `runtime: "image"`. */
+  debugShell: boolean;
   optimizations: Required<Optimizations>;
   bytecode: BytecodePolicy;
   user: Required<ImageUserConfig>;

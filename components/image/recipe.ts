@@ -7,6 +7,7 @@ import {
   DEFAULT_PLATFORM,
   DEFAULT_USER,
   PYTHON_MINOR_RANGE,
+  RUNTIME_KIND_VALUES,
   defaultBaseImage,
   defaultBytecode,
   defaultChannels,
@@ -22,7 +23,7 @@ import { resolveOptimizations } from "./optimizations";
 import { ConfigSource, checkSection } from "../common/fields";
 import { RECIPE_FIELDS } from "./fields";
 import type { ImageUserConfig } from "./args";
-import type { BasePreset, BytecodePolicy, ImageRecipe } from "./recipe-types";
+import type { BasePreset, BytecodePolicy, ImageRecipe, RuntimeKind } from "./recipe-types";
 import {
   compareCodeUnits,
   expectString,
@@ -48,6 +49,10 @@ import {
 } from "./validation";
 
 const BYTECODE_POLICIES: readonly BytecodePolicy[] = Object.values(BYTECODE_POLICY_VALUES);
+const RUNTIME_KINDS: readonly RuntimeKind[] = Object.values(RUNTIME_KIND_VALUES);
+
+/** What the minimal runtime's final stage starts FROM. */
+export const MINIMAL_RUNTIME_IMAGE = "scratch";
 
 /** Packages the recipe pins itself: listing them again would fight the `python`/`dask` fields. */
 const PINNED_BY_RECIPE: Record<string, string> = {
@@ -205,6 +210,53 @@ function resolveImages(
   return { baseImage, runtimeImage };
 }
 
+/**
+ * `runtime` and `debugShell`: the minimal runtime needs the pip preset's separate build
+ * stage (it assembles a venv's closure) and replaces `runtimeImage` with `scratch`.
+ */
+function resolveRuntime(
+  cfg: Record<string, unknown>,
+  base: BasePreset,
+  smallBase: boolean,
+): { runtime: RuntimeKind; debugShell: boolean } {
+  const runtimeValue = own(cfg, "runtime");
+  const runtime =
+    runtimeValue === undefined ? "image" : oneOf(runtimeValue, "runtime", RUNTIME_KINDS);
+  const debugShellValue = own(cfg, "debugShell");
+  if (runtime !== "minimal") {
+    if (debugShellValue !== undefined) {
+      throw new SlimDaskError(
+        "debugShell",
+        `${show(debugShellValue)} is set, but only the minimal runtime can leave out the shell`,
+        'remove `debugShell`, or set `runtime: "minimal"`',
+      );
+    }
+    return { runtime, debugShell: false };
+  }
+  if (base !== "pip") {
+    throw new SlimDaskError(
+      "runtime",
+      `"minimal" cannot be used with the ${show(base)} preset: it assembles the closure of a venv`,
+      'use `base: "pip"`, or remove `runtime`',
+    );
+  }
+  if (!smallBase) {
+    throw new SlimDaskError(
+      "runtime",
+      '"minimal" needs a separate runtime stage, but `optimizations.smallBase` is false',
+      "remove `optimizations.smallBase: false`, or remove `runtime`",
+    );
+  }
+  if (own(cfg, "runtimeImage") !== undefined) {
+    throw new SlimDaskError(
+      "runtimeImage",
+      `${show(own(cfg, "runtimeImage"))} is set, but the minimal runtime starts FROM scratch`,
+      'remove `runtimeImage`, or use `runtime: "image"`',
+    );
+  }
+  return { runtime, debugShell: debugShellValue === undefined ? true : debugShellValue === true };
+}
+
 /** Compares dotted numeric versions (`2024.8.1` < `2026.8.0`, `1.2.2` < `2024.8.1`). */
 function versionAtLeast(version: string, minimum: string): boolean {
   const a = version.split(".").map((p) => parseInt(p, 10) || 0);
@@ -328,6 +380,8 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
           )
         : validatePlatform(platformValue, "platform", PLATFORMS);
 
+  const { runtime, debugShell } = resolveRuntime(cfg, base, optimizations.smallBase);
+  const images = resolveImages(cfg, base, python, optimizations.smallBase);
   const envValue = own(cfg, "env");
   const labelsValue = own(cfg, "labels");
   const wheelhouseValue = own(cfg, "wheelhouse");
@@ -340,7 +394,10 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
     packages,
     pipPackages,
     channels: resolveChannels(own(cfg, "channels"), base),
-    ...resolveImages(cfg, base, python, optimizations.smallBase),
+    baseImage: images.baseImage,
+    runtimeImage: runtime === "minimal" ? MINIMAL_RUNTIME_IMAGE : images.runtimeImage,
+    runtime,
+    debugShell,
     optimizations,
     bytecode,
     user: resolveUser(own(cfg, "user")),

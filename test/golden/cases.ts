@@ -33,6 +33,15 @@ export const GOLDEN_CASES: Readonly<Record<string, ImageRecipeConfig>> = {
     optimizations: { tini: false, headers: false },
   },
   "miniforge-user": { base: "miniforge", user: { uid: 1001, gid: 1001, name: "analyst" } },
+  "pip-minimal": { base: "pip", runtime: "minimal" },
+  "pip-minimal-no-shell-no-tini": {
+    base: "pip",
+    runtime: "minimal",
+    debugShell: false,
+    bytecode: "delete",
+    user: { uid: 2000, gid: 2000, name: "worker" },
+    optimizations: { tini: false },
+  },
 };
 
 /** The file a case is stored in. */

@@ -54,6 +54,8 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       channels: "array<string>",
       baseImage: "string",
       runtimeImage: "string",
+      runtime: "ref:RuntimeKind",
+      debugShell: "boolean",
       optimizations: "ref:Optimizations",
       bytecode: "ref:BytecodePolicy",
       cacheFrom: "array<string>",
@@ -178,6 +180,7 @@ describe("the component package schema (the SDK analyzer, as `pulumi package add
       ["Pip", "pip"],
     ]);
     expect(members("BytecodePolicy")?.map(([, v]) => v)).toEqual(["compile", "keep", "delete"]);
+    expect(members("RuntimeKind")?.map(([, v]) => v)).toEqual(["image", "minimal"]);
     expect(members("Platform")?.map(([, v]) => v)).toEqual([
       "linux/amd64",
       "linux/arm64",

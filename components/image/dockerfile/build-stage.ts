@@ -12,6 +12,12 @@ import { run, shellWord, step } from "./text";
 /** Where the build context's `slim-dask/` scripts are copied in the build stage. */
 export const ASSET_DIR = "/tmp/slim-dask";
 
+/** Where the minimal runtime's root filesystem is assembled in the build stage. */
+export const MINIMAL_ROOT = "/runtime";
+
+/** Debian's static BusyBox (package `busybox-static`), the minimal runtime's debug shell. */
+const BUSYBOX = "/bin/busybox";
+
 /** Where the build context's `wheels/` directory is copied for an offline pip install. */
 const WHEEL_DIR = "/tmp/wheels";
 
@@ -152,10 +158,14 @@ export function compileCommand(python: string, target: string, options: CompileO
   return `${interpreter} -m compileall ${flags.join(" ")} -x ${shellWord(skip)} ${target}`;
 }
 
-/** Compiles the standard library of the Python that `python` runs (a venv's base interpreter). */
-export function stdlibCompileCommand(python: string, compact: boolean): string {
+/**
+ * Compiles the standard library of the Python that `python` runs (a venv's base
+ * interpreter). `force` where processes already ran (a build stage: pip left timestamp
+ * bytecode, with column tables, for every stdlib module it imported).
+ */
+export function stdlibCompileCommand(python: string, compact: boolean, force = false): string {
   const stdlib = `"$(${python} -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"`;
-  return compileCommand(python, stdlib, { force: false, compact });
+  return compileCommand(python, stdlib, { force, compact });
 }
 
 /**
@@ -182,7 +192,8 @@ export function tailCommands(recipe: ImageRecipe, prefix: string): string[] {
     );
     const singleStage = !isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
     if (preset.stdlib === "base-image" && singleStage) {
-      commands.push(stdlibCompileCommand(`${prefix}/bin/python`, compact));
+      // Forced: pip, in this same RUN, left timestamp bytecode for the modules it imported.
+      commands.push(stdlibCompileCommand(`${prefix}/bin/python`, compact, true));
     }
   }
   prune(pruneRules(recipe, true));
@@ -233,6 +244,14 @@ function aptBlock(recipe: ImageRecipe): string[] {
     packages.push("binutils");
     why.push("binutils for strip, in the build stage only.");
   }
+  if (recipe.runtime === "minimal") {
+    packages.push("ca-certificates");
+    why.push("The CA bundle for the minimal runtime (the base may not have one).");
+    if (recipe.debugShell) {
+      packages.push("busybox-static");
+      why.push("A static BusyBox, the minimal runtime's debug shell.");
+    }
+  }
   if (packages.length === 0) return [];
   why.push("No apt lists kept.");
   return [
@@ -268,6 +287,34 @@ function asRoot(facts: BaseImageFacts): string[] {
   ];
 }
 
+/**
+ * The minimal runtime's root filesystem, assembled by `minimal-root.py` from the build
+ * stage's own files: the standard library is compiled here first (the runtime stage has no
+ * interpreter of its own to compile it with).
+ */
+function minimalRootRun(recipe: ImageRecipe, prefix: string): string {
+  const python = `${prefix}/bin/python`;
+  const { uid, gid, name } = recipe.user;
+  const words = [python, `${ASSET_DIR}/minimal-root.py`, MINIMAL_ROOT, prefix, uid, gid, name];
+  if (recipe.optimizations.tini) words.push("--tini /usr/bin/tini");
+  if (recipe.debugShell) words.push(`--shell ${BUSYBOX}`);
+  const commands = [words.join(" ")];
+  if (recipe.bytecode === "compile") {
+    commands.unshift(stdlibCompileCommand(python, recipe.optimizations.compactBytecode, true));
+  }
+  const extras = [
+    ...(recipe.optimizations.tini ? ["tini"] : []),
+    recipe.debugShell ? "a BusyBox shell" : "no shell",
+  ];
+  return step(
+    [
+      "The minimal runtime's whole filesystem: the venv, its interpreter and standard library,",
+      `the shared libraries they load (ldd), CA bundle, time zones, accounts, ${extras.join(", ")}.`,
+    ],
+    run(commands),
+  );
+}
+
 /** The build (or only) stage, from its header comment to the install RUN. */
 export function buildStage(recipe: ImageRecipe): string[] {
   const preset = PRESETS[recipe.base];
@@ -300,5 +347,6 @@ export function buildStage(recipe: ImageRecipe): string[] {
     );
   }
   blocks.push(installRun(recipe, preset.prefix));
+  if (recipe.runtime === "minimal") blocks.push(minimalRootRun(recipe, preset.prefix));
   return blocks;
 }

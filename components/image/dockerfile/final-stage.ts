@@ -1,5 +1,5 @@
 import type { ImageRecipe } from "../recipe-types";
-import { stdlibCompileCommand } from "./build-stage";
+import { MINIMAL_ROOT, stdlibCompileCommand } from "./build-stage";
 import { finalImageFacts, isMultiStagePreset, PRESETS } from "./presets";
 import type { BaseImageFacts, Userland } from "./presets";
 import { execForm, keyValues, run, step } from "./text";
@@ -60,17 +60,20 @@ export function createUser(recipe: ImageRecipe, userland: Userland): string {
 function environment(recipe: ImageRecipe, facts: BaseImageFacts): Record<string, string> {
   const env: Record<string, string> = {};
   if (!facts.setsUtf8Lang) env.LANG = "C.UTF-8";
+  if (recipe.runtime === "minimal") env.SSL_CERT_FILE = MINIMAL_CA_BUNDLE;
   if (recipe.bytecode !== "keep") env.PYTHONDONTWRITEBYTECODE = "1";
   return { ...env, ...recipe.env };
 }
 
 /** OCI basics (no timestamps: equal recipes must give equal images), overridden by the recipe's labels. */
 function labels(recipe: ImageRecipe): Record<string, string> {
+  const minimal = recipe.runtime === "minimal";
   return {
     "org.opencontainers.image.title": "slim-dask",
-    "org.opencontainers.image.description": `Dask ${recipe.dask} on Python ${recipe.python} (${recipe.base} preset)`,
+    "org.opencontainers.image.description": `Dask ${recipe.dask} on Python ${recipe.python} (${recipe.base} preset${minimal ? ", minimal runtime" : ""})`,
     "org.opencontainers.image.version": recipe.dask,
-    "org.opencontainers.image.base.name": recipe.runtimeImage,
+    // scratch is no image: there is no base to name.
+    ...(minimal ? {} : { "org.opencontainers.image.base.name": recipe.runtimeImage }),
     ...recipe.labels,
   };
 }
@@ -83,14 +86,22 @@ function labels(recipe: ImageRecipe): Record<string, string> {
 function finalConfig(recipe: ImageRecipe, prefix: string, facts: BaseImageFacts): string[] {
   const env = environment(recipe, facts);
   const blocks = [
-    step(
-      "No activation script runs (tini is PID 1), so the prefix goes first on PATH.",
-      `ENV PATH="${prefix}/bin:$PATH"`,
-    ),
+    recipe.runtime === "minimal"
+      ? step(
+          "No activation script runs (tini is PID 1), so the prefix goes first on PATH; scratch sets none.",
+          `ENV PATH="${prefix}/bin:/usr/local/bin:/usr/bin:/bin"`,
+        )
+      : step(
+          "No activation script runs (tini is PID 1), so the prefix goes first on PATH.",
+          `ENV PATH="${prefix}/bin:$PATH"`,
+        ),
   ];
   if (Object.keys(env).length > 0) {
     const why = [
       ...(facts.setsUtf8Lang ? [] : ["The base sets no locale: Python would default to ASCII."]),
+      ...(recipe.runtime === "minimal"
+        ? ["OpenSSL's default paths hold no CA bundle here: name the one that was copied."]
+        : []),
       ...(recipe.bytecode === "keep"
         ? []
         : ["Bytecode was dealt with at build time: processes must not write more."]),
@@ -132,6 +143,7 @@ function finalConfig(recipe: ImageRecipe, prefix: string, facts: BaseImageFacts)
  * before installing) and sets the final config.
  */
 export function finalStage(recipe: ImageRecipe): string[] {
+  if (recipe.runtime === "minimal") return minimalStage(recipe);
   const preset = PRESETS[recipe.base];
   const facts = finalImageFacts(recipe.base, recipe.optimizations.smallBase);
   const blocks: string[] = [];
@@ -185,5 +197,38 @@ export function finalStage(recipe: ImageRecipe): string[] {
     ...blocks,
     createUser(recipe, facts.userland),
     ...finalConfig(recipe, preset.prefix, facts),
+  ];
+}
+
+/** Where the minimal runtime's CA bundle is (Debian's `ca-certificates` path). */
+const MINIMAL_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** The minimal runtime's facts: scratch, no userland, no locale set. */
+const SCRATCH: BaseImageFacts = {
+  about: "scratch: only the root filesystem the build stage assembled.",
+  image: () => "scratch",
+  user: "root",
+  userland: "debian",
+  setsUtf8Lang: false,
+  apt: false,
+};
+
+/**
+ * The minimal runtime: `FROM scratch` plus the tree `minimal-root.py` assembled, which
+ * already holds the accounts and no world-writable path but the sticky /tmp and /var/tmp
+ * (there is no userland to create them with here).
+ */
+function minimalStage(recipe: ImageRecipe): string[] {
+  const prefix = PRESETS[recipe.base].prefix;
+  return [
+    step(`Runtime stage on ${SCRATCH.about}`, `FROM ${recipe.runtimeImage}`),
+    step(
+      [
+        "The assembled root: every file at the path it had in the build stage (scripts and the",
+        "loader hard-code them); the accounts, /tmp and the home directory were made there.",
+      ],
+      `COPY --from=build ${MINIMAL_ROOT}/ /`,
+    ),
+    ...finalConfig(recipe, prefix, SCRATCH),
   ];
 }

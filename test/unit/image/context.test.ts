@@ -67,6 +67,16 @@ describe("buildContext", () => {
     expect(context.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test("the minimal runtime's context adds minimal-root.py, packaged bytes, mode 0755", () => {
+    const { context } = ctx({ base: "pip", runtime: "minimal" });
+    const script = context.files.find((f) => f.path === "slim-dask/minimal-root.py");
+    expect(script?.mode.toString(8)).toBe("755");
+    expect(Buffer.from(script!.content!)).toEqual(
+      fs.readFileSync(path.join(assetDir(), "minimal-root.py")),
+    );
+    expect(context.dockerfile).toContain("/tmp/slim-dask/minimal-root.py /runtime /opt/venv");
+  });
+
   test("the hash is stable and names the default tag", () => {
     const a = ctx({ env: { A: "1", B: "2" } });
     const b = ctx({ env: { B: "2", A: "1" } });

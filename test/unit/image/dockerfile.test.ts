@@ -508,6 +508,102 @@ describe("pip", () => {
   });
 });
 
+describe("pip, runtime minimal", () => {
+  /** The build stage's RUN that assembles the root, as commands. */
+  const assembleRun = (stages: Stage[]) =>
+    stages[0].instructions.find(
+      (i) => i.keyword === "RUN" && commands(i).some((c) => runs(c, /minimal-root\.py$/)),
+    )!;
+  /** The packages of the build stage's `apt-get install`. */
+  const aptPackages = (stages: Stage[]) =>
+    commands(stages[0].instructions.find((i) => i.words.includes("apt-get"))!)
+      .find((c) => c[0] === "apt-get" && c[1] === "install")!
+      .slice(4);
+
+  test("the final stage is FROM scratch with the assembled root and nothing run in it", () => {
+    const { stages } = render({ base: "pip", runtime: "minimal" });
+    expect(stages.map((s) => [s.image, s.alias])).toEqual([
+      ["python:3.12-slim-bookworm", "build"],
+      ["scratch", null],
+    ]);
+    const final = stages[1].instructions;
+    expect(final.filter((i) => i.keyword === "COPY").map((i) => i.words)).toEqual([
+      ["--from=build", "/runtime/", "/"],
+    ]);
+    // No shell in scratch: no RUN, so the accounts come from the build stage.
+    expect(final.filter((i) => i.keyword === "RUN")).toEqual([]);
+    expect(last(stages, "USER")!.words).toEqual(["1000:1000"]);
+    expect(json(last(stages, "ENTRYPOINT"))).toEqual(["tini", "-g", "--"]);
+    expect(json(last(stages, "CMD"))).toEqual(["dask-scheduler"]);
+  });
+
+  test("PATH is whole (scratch has none to extend), a UTF-8 locale and the CA bundle are named", () => {
+    const env = finalEnv(render({ base: "pip", runtime: "minimal" }).stages);
+    expect(env.PATH).toBe("/opt/venv/bin:/usr/local/bin:/usr/bin:/bin");
+    expect(env.PATH).not.toContain("$");
+    expect(env.LANG).toBe("C.UTF-8");
+    expect(env.SSL_CERT_FILE).toBe("/etc/ssl/certs/ca-certificates.crt");
+    expect(env.PYTHONDONTWRITEBYTECODE).toBe("1");
+  });
+
+  test("no base image is named in the labels; the description says minimal", () => {
+    const labels = finalLabels(render({ base: "pip", runtime: "minimal" }).stages);
+    expect(labels).not.toHaveProperty("org.opencontainers.image.base.name");
+    expect(labels["org.opencontainers.image.description"]).toMatch(/minimal runtime/);
+  });
+
+  test("the build stage compiles its stdlib, then assembles the root with the account, tini and BusyBox", () => {
+    const { stages } = render({
+      base: "pip",
+      runtime: "minimal",
+      user: { uid: 2000, gid: 3000, name: "worker" },
+    });
+    expect(aptPackages(stages)).toEqual(["binutils", "busybox-static", "ca-certificates", "tini"]);
+    const cmds = commands(assembleRun(stages));
+    // -f: pip's run left timestamp bytecode (with column tables) for the stdlib it imported.
+    expect(cmds[0].join(" ")).toMatch(/-m compileall -q -f .*sysconfig/);
+    expect(cmds[1]).toEqual([
+      "/opt/venv/bin/python",
+      "/tmp/slim-dask/minimal-root.py",
+      "/runtime",
+      "/opt/venv",
+      "2000",
+      "3000",
+      "worker",
+      "--tini",
+      "/usr/bin/tini",
+      "--shell",
+      "/bin/busybox",
+    ]);
+    // The assembly comes after the install (it copies the pruned, compiled venv).
+    const order = stages[0].instructions.filter((i) => i.keyword === "RUN");
+    expect(order.indexOf(assembleRun(stages))).toBeGreaterThan(order.indexOf(installRun(stages)));
+  });
+
+  test("debugShell false and tini off: no BusyBox, no tini, no entrypoint; delete compiles nothing", () => {
+    const { stages } = render({
+      base: "pip",
+      runtime: "minimal",
+      debugShell: false,
+      bytecode: "delete",
+      optimizations: { tini: false },
+    });
+    expect(aptPackages(stages)).toEqual(["binutils", "ca-certificates"]);
+    const cmds = commands(assembleRun(stages));
+    expect(cmds).toHaveLength(1);
+    expect(cmds[0]).not.toContain("--shell");
+    expect(cmds[0]).not.toContain("--tini");
+    expect(json(last(stages, "ENTRYPOINT"))).toEqual([]);
+  });
+
+  test("runtime image: unchanged, and the minimal script is not run", () => {
+    const { text } = render({ base: "pip" });
+    expect(text).not.toContain("minimal-root");
+    expect(text).not.toContain("busybox");
+    expect(text).not.toContain("FROM scratch");
+  });
+});
+
 describe("the shared runtime stage", () => {
   test("micromamba and pip render it alike, apart from image, prefix and tini copy", () => {
     const normalise = (text: string, prefix: string, image: string) =>

@@ -35,6 +35,8 @@ describe("defaults per preset", () => {
     labels: {},
     platform: "linux/amd64",
     wheelhouse: "",
+    runtime: "image",
+    debugShell: false,
   };
 
   it("fills an empty config with the micromamba preset", () => {
@@ -318,6 +320,24 @@ describe("conflicts", () => {
     ["python below the supported range", { python: "3.8" }, "python"],
     ["the article's dask on a maintained preset", { dask: "1.2.2" }, "dask"],
     ["python above the supported range", { base: "pip", python: "3.15" }, "python"],
+    ["the minimal runtime on a conda preset", { runtime: "minimal" }, "runtime"],
+    [
+      "the minimal runtime without smallBase",
+      { base: "pip", runtime: "minimal", optimizations: { smallBase: false } },
+      "runtime",
+    ],
+    [
+      "the minimal runtime with a runtimeImage",
+      { base: "pip", runtime: "minimal", runtimeImage: "python:3.12-slim-bookworm" },
+      "runtimeImage",
+    ],
+    ["debugShell without the minimal runtime", { base: "pip", debugShell: false }, "debugShell"],
+    ["an unknown runtime", { base: "pip", runtime: "distroless" }, "runtime"],
+    [
+      "a debugShell that is no boolean",
+      { base: "pip", runtime: "minimal", debugShell: "no" },
+      "debugShell",
+    ],
   ];
   it.each(cases)("rejects %s", (_name, config, field) => {
     const e = errorOf(config);
@@ -342,6 +362,21 @@ describe("conflicts", () => {
     expect(resolveRecipe({ base: "miniforge", runtimeImage: MINIFORGE_IMAGE }).runtimeImage).toBe(
       MINIFORGE_IMAGE,
     );
+  });
+
+  it("resolves the minimal runtime: FROM scratch, with the debug shell unless it is switched off", () => {
+    const minimal = resolveRecipe({ base: "pip", runtime: "minimal" });
+    expect([minimal.runtime, minimal.runtimeImage, minimal.debugShell]).toEqual([
+      "minimal",
+      "scratch",
+      true,
+    ]);
+    expect(resolveRecipe({ base: "pip", runtime: "minimal", debugShell: false }).debugShell).toBe(
+      false,
+    );
+    const image = resolveRecipe({ base: "pip" });
+    expect([image.runtime, image.debugShell]).toEqual(["image", false]);
+    expect(image.runtimeImage).not.toBe("scratch");
   });
 
   it("says which preset to use instead", () => {
