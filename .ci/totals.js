@@ -12,6 +12,9 @@ const suites = {
   "e2e-complete": "e2e-complete.json",
   "e2e-article-arrow": "e2e-article-arrow.json",
   "e2e-article": "e2e-article.json",
+  "e2e-complete-minimal": "e2e-complete-minimal.json",
+  "e2e-article-arrow-minimal": "e2e-article-arrow-minimal.json",
+  "e2e-article-minimal": "e2e-article-minimal.json",
   k8s: "k8s.json",
   engine: "engine.json",
 };

@@ -26,22 +26,27 @@ export interface HardLinks {
   extraLinks: number;
 }
 
-/** Counts the hard links below `dir` in `image` (GNU find, as in every Debian-based image). */
+/**
+ * Counts the hard links below the prefix `dir` in `image`, with the prefix's own Python
+ * (`dir/bin/python`, on the PATH or not, as in a build stage): every image has one, not
+ * every image has GNU find (the minimal runtime has BusyBox's, or none).
+ */
 export async function hardLinks(image: string, dir: string): Promise<HardLinks> {
-  const found = await runAsRoot(image, "find", [
+  const found = await runAsRoot(image, `${dir}/bin/python`, [
+    "-c",
+    [
+      "import os, stat, sys",
+      "for here, dirs, files in os.walk(sys.argv[1]):",
+      "    for name in files:",
+      "        st = os.lstat(os.path.join(here, name))",
+      "        if stat.S_ISREG(st.st_mode) and st.st_nlink > 1: print(st.st_ino, st.st_nlink)",
+    ].join("\n"),
     dir,
-    "-xdev",
-    "-type",
-    "f",
-    "-links",
-    "+1",
-    "-printf",
-    "%i %n\\n",
   ]);
   return countHardLinks(found);
 }
 
-/** `find -printf '%i %n\n'` lines (inode, link count) as {@link HardLinks}. */
+/** `<inode> <link count>` lines as {@link HardLinks}. */
 export function countHardLinks(findOutput: string): HardLinks {
   const links = new Map<string, number>();
   for (const line of findOutput.split("\n").filter(Boolean)) {
@@ -55,14 +60,30 @@ export function countHardLinks(findOutput: string): HardLinks {
 
 /**
  * Everything below `dir` in `image` that two builds of one context must agree on: each
- * entry's type, mode, owner, link count, size, path and symlink target (sorted), then one
- * checksum over every regular file's content.
+ * entry's type, mode, owner, link count, size, path and symlink target (sorted, as
+ * `find -printf '%y %m %U:%G %n %s %p %l'` gives them), then one checksum over every regular
+ * file's path and content. Listed by the prefix's own Python (see {@link hardLinks}).
  */
 export function treeListing(image: string, dir: string): Promise<string> {
-  return runAsRoot(image, "sh", [
+  return runAsRoot(image, `${dir}/bin/python`, [
     "-c",
-    `find "$0" -printf '%y %m %U:%G %n %s %p %l\\n' | LC_ALL=C sort
-     find "$0" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`,
+    [
+      "import hashlib, os, stat, sys",
+      "top = sys.argv[1]",
+      "kinds = {stat.S_IFREG: 'f', stat.S_IFDIR: 'd', stat.S_IFLNK: 'l'}",
+      "lines, digest = [], hashlib.sha256()",
+      "paths = [top] + [os.path.join(h, n) for h, ds, fs in os.walk(top) for n in ds + fs]",
+      "for p in sorted(paths):",
+      "    st = os.lstat(p)",
+      "    kind = kinds.get(stat.S_IFMT(st.st_mode), '?')",
+      "    link = os.readlink(p) if kind == 'l' else ''",
+      "    lines.append('%s %o %d:%d %d %d %s %s' % (kind, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_nlink, st.st_size, p, link))",
+      "    if kind == 'f':",
+      "        digest.update(p.encode() + b'\\0')",
+      "        with open(p, 'rb') as f: digest.update(hashlib.sha256(f.read()).digest())",
+      "print('\\n'.join(lines))",
+      "print(digest.hexdigest())",
+    ].join("\n"),
     dir,
   ]);
 }
@@ -73,6 +94,33 @@ export function symlinkBytes(listing: string): number {
     .split("\n")
     .filter((line) => line.startsWith("l "))
     .reduce((sum, line) => sum + Number(line.split(" ")[4]), 0);
+}
+
+/**
+ * The bytes of every symlink target of the image below `top`, read with the prefix
+ * `prefix`'s Python in a container: not the mounts a container gets (/proc, /sys, /dev), nor
+ * Docker's init layer, which adds `/etc/mtab -> /proc/mounts` to every container.
+ */
+export async function symlinkBytesBelow(
+  image: string,
+  prefix: string,
+  top: string,
+): Promise<number> {
+  const out = await runAsRoot(image, `${prefix}/bin/python`, [
+    "-c",
+    [
+      "import os, sys",
+      "top = sys.argv[1]; dev = os.lstat(top).st_dev; total = 0",
+      "for here, dirs, files in os.walk(top):",
+      "    dirs[:] = [d for d in dirs if os.lstat(os.path.join(here, d)).st_dev == dev]",
+      "    for name in dirs + files:",
+      "        p = os.path.join(here, name)",
+      "        if os.path.islink(p) and p != '/etc/mtab': total += len(os.fsencode(os.readlink(p)))",
+      "print(total)",
+    ].join("\n"),
+    top,
+  ]);
+  return Number(out.trim());
 }
 
 /** Each layer's size in bytes, base first (`docker history`, which lists newest first). */

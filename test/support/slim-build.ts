@@ -1,7 +1,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import type { BytecodePolicy, Optimizations } from "../../components/image/recipe-types";
+import type {
+  BytecodePolicy,
+  Optimizations,
+  RuntimeKind,
+} from "../../components/image/recipe-types";
 import { Builder, buildImage, BuildResult, imageSize } from "./docker";
 import {
   BASE_IMAGES,
@@ -42,6 +46,8 @@ export interface SlimBuildSpec {
   bytecode?: BytecodePolicy;
   optimizations?: Optimizations;
   uid?: number;
+  /** `minimal`: the final stage FROM scratch (no runtime image to name). */
+  runtime?: RuntimeKind;
 }
 
 /** The image config file content for a spec (pip preset on the local bases). */
@@ -58,7 +64,8 @@ export function slimImageConfig(spec: SlimBuildSpec): Record<string, unknown> {
     baseImage: smallBase ? BASE_IMAGES.faithful : BASE_IMAGES.full,
     wheelhouse: wheelhouse(spec.set),
   };
-  if (smallBase) config.runtimeImage = BASE_IMAGES.faithful;
+  if (spec.runtime === "minimal") config.runtime = "minimal";
+  else if (smallBase) config.runtimeImage = BASE_IMAGES.faithful;
   if (spec.bytecode) config.bytecode = spec.bytecode;
   if (spec.optimizations) config.optimizations = spec.optimizations;
   if (spec.uid !== undefined) config.user = { uid: spec.uid, gid: spec.uid, name: "dask" };
