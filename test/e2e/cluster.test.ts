@@ -55,8 +55,10 @@ import {
   INLINE_CACHE_KEY,
   layerSizes,
   pruneBuildCache,
+  pulledBytes,
   rebuildFromCache,
   registryConfig,
+  registryManifest,
   symlinkBytes,
   symlinkBytesBelow,
   treeListing,
@@ -219,6 +221,15 @@ test(
     const { stdout } = await docker(["image", "inspect", "--format", "{{.Id}}", digestRef]);
     expect(stdout.trim()).toBe(slim.imageId);
     pinned = `${SPEC.imageName}:${slim.tag}@${digest}`;
+    // What a cold node pulls: every layer blob (base included) as the registry stores it.
+    const manifest = await registryManifest(slim.reference, credentials);
+    const pulled = pulledBytes(manifest);
+    console.log(
+      `${SET} (${RUNTIME} runtime): ${(pulled / 1e6).toFixed(1)} MB pulled (${manifest.layers.length} compressed layers) for ${(slim.sizeBytes / 1e6).toFixed(1)} MB unpacked`,
+    );
+    expect(manifest.layers.length).toBeGreaterThan(0);
+    expect(pulled).toBeLessThan(slim.sizeBytes);
+    expect(pulled).toBeGreaterThan(slim.sizeBytes / 10);
   },
   10 * MINUTE,
 );

@@ -136,11 +136,38 @@ export async function layerSizes(image: string): Promise<number[]> {
   return stdout.trim().split("\n").map(Number).reverse();
 }
 
+/** A Docker image manifest (schema 2): the config blob and the layer blobs, as pushed. */
+export interface RegistryManifest {
+  config: { digest: string; size: number };
+  layers: { digest: string; size: number; mediaType: string }[];
+}
+
+/**
+ * The bytes a node pulls for an image: the sum of its pushed layer blobs (compressed, as the
+ * registry stores them), base layers included, plus the config blob.
+ */
+export function pulledBytes(manifest: RegistryManifest): number {
+  return manifest.layers.reduce((sum, l) => sum + l.size, manifest.config.size);
+}
+
 /** The image config a registry serves for `reference` (repo:tag on a registry with basic auth). */
 export async function registryConfig(
   reference: string,
   login: RegistryCredentials,
 ): Promise<Record<string, unknown>> {
+  const { manifest, get } = await registryManifestAndClient(reference, login);
+  return get(`blobs/${manifest.config.digest}`);
+}
+
+/** The manifest a registry serves for `reference` (repo:tag on a registry with basic auth). */
+export async function registryManifest(
+  reference: string,
+  login: RegistryCredentials,
+): Promise<RegistryManifest> {
+  return (await registryManifestAndClient(reference, login)).manifest;
+}
+
+async function registryManifestAndClient(reference: string, login: RegistryCredentials) {
   const m = /^([^/]+)\/(.+):([^:/]+)$/.exec(reference);
   if (!m) throw new Error(`not a registry repo:tag reference: ${reference}`);
   const [, host, repository, tag] = m;
@@ -153,9 +180,8 @@ export async function registryConfig(
     if (res.status !== 200) throw new Error(`GET ${url} on ${host}: HTTP ${res.status}`);
     return res.json() as Promise<Record<string, unknown>>;
   };
-  const manifest = await get(`manifests/${tag}`);
-  const digest = (manifest.config as { digest: string }).digest;
-  return get(`blobs/${digest}`);
+  const manifest = (await get(`manifests/${tag}`)) as unknown as RegistryManifest;
+  return { manifest, get };
 }
 
 /** Where BuildKit writes inline cache metadata in an image config. */
