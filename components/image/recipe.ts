@@ -20,6 +20,7 @@ import {
   isMultiStage,
 } from "./defaults";
 import { resolveOptimizations } from "./optimizations";
+import { MINIMAL_RUNTIME } from "./dockerfile/presets";
 import { ConfigSource, checkSection } from "../common/fields";
 import { RECIPE_FIELDS } from "./fields";
 import type { ImageUserConfig } from "./args";
@@ -50,9 +51,6 @@ import {
 
 const BYTECODE_POLICIES: readonly BytecodePolicy[] = Object.values(BYTECODE_POLICY_VALUES);
 const RUNTIME_KINDS: readonly RuntimeKind[] = Object.values(RUNTIME_KIND_VALUES);
-
-/** What the minimal runtime's final stage starts FROM. */
-export const MINIMAL_RUNTIME_IMAGE = "scratch";
 
 /** Packages the recipe pins itself: listing them again would fight the `python`/`dask` fields. */
 const PINNED_BY_RECIPE: Record<string, string> = {
@@ -395,7 +393,7 @@ export function resolveRecipe(config: unknown, source: ConfigSource = "plain"): 
     pipPackages,
     channels: resolveChannels(own(cfg, "channels"), base),
     baseImage: images.baseImage,
-    runtimeImage: runtime === "minimal" ? MINIMAL_RUNTIME_IMAGE : images.runtimeImage,
+    runtimeImage: runtime === "minimal" ? MINIMAL_RUNTIME.image(python) : images.runtimeImage,
     runtime,
     debugShell,
     optimizations,

@@ -273,9 +273,8 @@ def main(argv):
     if gcc:
         root.add(gcc)
         libraries.add(gcc)
-    for conf in ("/etc/ld.so.conf",):
-        if os.path.exists(conf):
-            root.add(conf)
+    if os.path.exists("/etc/ld.so.conf"):
+        root.add("/etc/ld.so.conf")
     if os.path.isdir("/etc/ld.so.conf.d"):
         root.add_tree("/etc/ld.so.conf.d")
     # -X: no soname links are made, the tree stays what was copied.

@@ -1,6 +1,6 @@
 import type { ImageRecipe } from "../recipe-types";
 import { MINIMAL_ROOT, stdlibCompileCommand } from "./build-stage";
-import { finalImageFacts, isMultiStagePreset, PRESETS } from "./presets";
+import { finalImageFacts, isMultiStagePreset, MINIMAL_RUNTIME, PRESETS } from "./presets";
 import type { BaseImageFacts, Userland } from "./presets";
 import { execForm, keyValues, run, step } from "./text";
 
@@ -203,16 +203,6 @@ export function finalStage(recipe: ImageRecipe): string[] {
 /** Where the minimal runtime's CA bundle is (Debian's `ca-certificates` path). */
 const MINIMAL_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-/** The minimal runtime's facts: scratch, no userland, no locale set. */
-const SCRATCH: BaseImageFacts = {
-  about: "scratch: only the root filesystem the build stage assembled.",
-  image: () => "scratch",
-  user: "root",
-  userland: "debian",
-  setsUtf8Lang: false,
-  apt: false,
-};
-
 /**
  * The minimal runtime: `FROM scratch` plus the tree `minimal-root.py` assembled, which
  * already holds the accounts and no world-writable path but the sticky /tmp and /var/tmp
@@ -221,7 +211,7 @@ const SCRATCH: BaseImageFacts = {
 function minimalStage(recipe: ImageRecipe): string[] {
   const prefix = PRESETS[recipe.base].prefix;
   return [
-    step(`Runtime stage on ${SCRATCH.about}`, `FROM ${recipe.runtimeImage}`),
+    step(`Runtime stage on ${MINIMAL_RUNTIME.about}`, `FROM ${recipe.runtimeImage}`),
     step(
       [
         "The assembled root: every file at the path it had in the build stage (scripts and the",
@@ -229,6 +219,6 @@ function minimalStage(recipe: ImageRecipe): string[] {
       ],
       `COPY --from=build ${MINIMAL_ROOT}/ /`,
     ),
-    ...finalConfig(recipe, prefix, SCRATCH),
+    ...finalConfig(recipe, prefix, MINIMAL_RUNTIME),
   ];
 }

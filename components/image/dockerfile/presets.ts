@@ -168,6 +168,20 @@ export const PRESETS: Readonly<Record<BasePreset, Preset>> = {
   },
 };
 
+/**
+ * `scratch`, where the pip preset's minimal runtime starts: no files, no locale, root. No
+ * account is created in that stage (`minimal-root.py` writes them in the build stage), so
+ * its `userland` is never read.
+ */
+export const MINIMAL_RUNTIME: BaseImageFacts = {
+  about: "scratch: only the root filesystem the build stage assembled.",
+  image: () => "scratch",
+  user: "root",
+  userland: "debian",
+  setsUtf8Lang: false,
+  apt: false,
+};
+
 /** The facts of the image the first (install) stage starts FROM. */
 export function buildImageFacts(base: BasePreset, smallBase: boolean): BaseImageFacts {
   const preset = PRESETS[base];
