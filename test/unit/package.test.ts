@@ -119,8 +119,15 @@ describe("the npm package", () => {
     }
   });
 
+  // Each run packs and installs the package (120 MB): removed after, or /tmp fills up.
+  const packDirs: string[] = [];
+  afterAll(() => {
+    for (const dir of packDirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   test("a fresh app with its own @pulumi/pulumi installs the tarball with one copy of @pulumi/pulumi, loads it and runs its CLI", () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-pack-"));
+    packDirs.push(work);
     const packed = npm(["pack", "--ignore-scripts", "--pack-destination", work], ROOT);
     expect(packed.code).toBe(0);
     const tarball = path.join(work, packed.out.trim().split("\n").pop() as string);
