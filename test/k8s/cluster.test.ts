@@ -35,6 +35,7 @@ import {
   publishClientScripts,
   runClientPod,
   startClientPod,
+  releasePods,
 } from "./support/pods";
 import { applyPullSecret, installRelease, removeReleases, valuesFromCli } from "./support/release";
 import { cpuMillis, nodeCpu } from "./support/capacity";
@@ -118,8 +119,8 @@ async function install(label: string, config: DaskClusterConfig) {
   return { release, result: await installRelease(release, { allowFailure: true }) };
 }
 
-/** Every pod of the release, with the image digest each container runs. */
-async function releasePods(): Promise<Pod[]> {
+/** The release's scheduler and worker pods, none terminating (each with the image digest it runs). */
+async function liveReleasePods(): Promise<Pod[]> {
   return [
     ...(await componentPods(NAMESPACE, RELEASE, "scheduler")),
     ...(await componentPods(NAMESPACE, RELEASE, "worker")),
@@ -185,7 +186,7 @@ test(
       stderr: expect.any(String),
     });
     lastConfig = release.config;
-    const pods = await releasePods();
+    const pods = await liveReleasePods();
     expect(pods).toHaveLength(1 + WORKERS);
     const expected = chartPods(release.values, RELEASE);
     const fullname = chartFullname(RELEASE);
@@ -407,7 +408,7 @@ test(
       "only new-digest pods",
       2 * MINUTE,
       async () => {
-        const all = await releasePods();
+        const all = await liveReleasePods();
         return all.length === 1 + WORKERS && all.every((p) => runsDigest(p, b.digest) && isReady(p))
           ? all
           : undefined;
@@ -438,7 +439,7 @@ test(
       "a pod failing to pull the missing image",
       2 * MINUTE,
       async () => {
-        const pods = await releasePods();
+        const pods = await liveReleasePods();
         return pods.some((p) =>
           (p.status.containerStatuses ?? []).some((c) =>
             ["ErrImagePull", "ImagePullBackOff"].includes(c.state.waiting?.reason ?? ""),
@@ -471,7 +472,7 @@ test(
       "the old pods back, all Ready",
       3 * MINUTE,
       async () => {
-        const all = await releasePods();
+        const all = await liveReleasePods();
         return all.length === 1 + WORKERS &&
           all.every((p) => runsDigest(p, current.digest) && isReady(p))
           ? all
@@ -523,7 +524,7 @@ test(
       expect(out.arraySum).toBe((100000 * 99999) / 2);
       expect(out.workers).toHaveLength(WORKERS);
     });
-    const pods = await releasePods();
+    const pods = await liveReleasePods();
     expect(pods.map((p) => p.metadata.name)).not.toContain(victim.metadata.name);
     expect(pods.map((p) => p.metadata.name)).not.toContain(scheduler.metadata.name);
   },
@@ -549,19 +550,13 @@ test(
       "ImagePullBackOff on the badlogin pods",
       2 * MINUTE,
       async () => {
-        const pods = await getJson<{ items: Pod[] }>([
-          "-n",
-          NAMESPACE,
-          "pods",
-          "-l",
-          `release=${releaseName}`,
-        ]);
-        const waiting = pods.items.flatMap((p) =>
+        const pods = await releasePods(NAMESPACE, releaseName);
+        const waiting = pods.flatMap((p) =>
           (p.status.containerStatuses ?? []).map(
             (c) => c.state.waiting?.reason ?? (c.state.running ? "Running" : ""),
           ),
         );
-        return waiting.includes("ImagePullBackOff") ? { pods: pods.items, waiting } : undefined;
+        return waiting.includes("ImagePullBackOff") ? { pods, waiting } : undefined;
       },
       1000,
     );

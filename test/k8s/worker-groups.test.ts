@@ -24,6 +24,7 @@ import {
   podEventMessages,
   publishClientScripts,
   runClientPod,
+  releasePods,
 } from "./support/pods";
 import { applyPullSecret, installRelease, removeReleases, valuesFromCli } from "./support/release";
 
@@ -239,14 +240,7 @@ async function settledGpuPods(count: number): Promise<Pod[]> {
     `${count} Ready gpu pods and nothing else`,
     3 * MINUTE,
     async () => {
-      const all = await getJson<{ items: Pod[] }>([
-        "-n",
-        NAMESPACE,
-        "pods",
-        "-l",
-        `release=${RELEASE}`,
-      ]);
-      const gpu = all.items.filter(asksForGpu);
+      const gpu = (await releasePods(NAMESPACE, RELEASE)).filter(asksForGpu);
       return gpu.length === count && gpu.every((p) => isReady(p) && !p.metadata.deletionTimestamp)
         ? gpu
         : undefined;

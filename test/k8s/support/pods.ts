@@ -142,6 +142,18 @@ export function lastJson<T>(logs: string): T {
   return JSON.parse(line) as T;
 }
 
+/** Every pod of a release (the chart's `release` label), terminating ones included. */
+export async function releasePods(namespace: string, release: string): Promise<Pod[]> {
+  const list = await getJson<{ items: Pod[] }>([
+    "-n",
+    namespace,
+    "pods",
+    "-l",
+    `release=${release}`,
+  ]);
+  return list.items;
+}
+
 /** Pods of one component of a release (label selector of the chart). */
 export async function componentPods(
   namespace: string,
