@@ -62,9 +62,11 @@ go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "$K8S_BIN/helm-$HELM_VE
 pids+=($!)
 go_install coredns "github.com/coredns/coredns@$COREDNS_VERSION" "$K8S_BIN/coredns-$COREDNS_VERSION" >"$K8S_CACHE/logs/build-coredns.log" 2>&1 &
 pids+=($!)
+go_install crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION" "$K8S_BIN/crictl-$CRICTL_VERSION" >"$K8S_CACHE/logs/build-crictl.log" 2>&1 &
+pids+=($!)
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
-cat "$K8S_CACHE/logs/build-k8s.log" "$K8S_CACHE/logs/build-helm.log" "$K8S_CACHE/logs/build-coredns.log" | grep '^\[k8s-build' || true
+cat "$K8S_CACHE/logs/build-k8s.log" "$K8S_CACHE/logs/build-helm.log" "$K8S_CACHE/logs/build-coredns.log" "$K8S_CACHE/logs/build-crictl.log" | grep '^\[k8s-build' || true
 [ "$failed" = 0 ] || { echo "[k8s-build] FAILED: see $K8S_CACHE/logs/build-*.log" >&2; exit 1; }
 
 # pause: the sandbox process, built from the C file the kubernetes module ships.

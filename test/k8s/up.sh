@@ -16,7 +16,7 @@ die() { echo "[k8s-up] FAILED: $*" >&2; exit 1; }
 [ "$(stat -fc %T /sys/fs/cgroup)" = tmpfs ] || echo "[k8s-up] note: not cgroup v1; Kubernetes 1.34 runs on v2 too"
 
 k8s=$K8S_BIN/k8s-all-$K8S_VERSION
-for f in "$k8s" "$K8S_BIN/helm-$HELM_VERSION" "$K8S_BIN/coredns-$COREDNS_VERSION" "$K8S_BIN/pause-$K8S_VERSION"; do
+for f in "$k8s" "$K8S_BIN/helm-$HELM_VERSION" "$K8S_BIN/coredns-$COREDNS_VERSION" "$K8S_BIN/pause-$K8S_VERSION" "$K8S_BIN/crictl-$CRICTL_VERSION"; do
   [ -x "$f" ] || die "$f is missing: run test/k8s/build.sh first"
 done
 for tool in containerd ctr runc docker-registry htpasswd iptables conntrack /usr/lib/cni/bridge /usr/lib/cni/firewall; do
@@ -37,6 +37,7 @@ iptables_snapshot >"$P/host/iptables-before"
 if [ -e /run/containerd ]; then touch "$P/host/run-containerd-existed"; fi
 for c in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do ln -s "$k8s" "$P/bin/$c"; done
 ln -s "$K8S_BIN/helm-$HELM_VERSION" "$P/bin/helm"
+ln -s "$K8S_BIN/crictl-$CRICTL_VERSION" "$P/bin/crictl"
 export PATH=$P/bin:$PATH
 
 # The cluster's own bridge; its gateway address is the node IP, so the apiserver, the kubelet

@@ -4,6 +4,9 @@
 K8S_VERSION=v1.34.4
 HELM_VERSION=v3.19.0
 COREDNS_VERSION=v1.14.7
+# crictl, the CRI client: the cold-node test removes a pod's containers and images through the
+# CRI at once (the kubelet's own container GC runs once a minute). Same minor as Kubernetes.
+CRICTL_VERSION=v1.34.0
 # Build cache outside the repo, kept between CI runs on the same machine.
 K8S_CACHE=${SLIM_DASK_K8S_CACHE:-/var/cache/slim-dask-k8s}
 # Cluster state (etcd, kubelet, containerd, registry, PKI): fresh for each bring-up.
