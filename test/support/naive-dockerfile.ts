@@ -14,6 +14,12 @@ export interface NaiveImageSpec {
   baseImage: string;
   /** pip requirement specifiers, e.g. `dask[complete]==2026.8.0`. */
   requirements: string[];
+  /**
+   * How the install reaches the wheelhouse: `copy` (default) stores it in a layer of its own,
+   * which any builder can do and size reports leave out; `mount` (BuildKit only) bind-mounts it
+   * for the install, so the image holds what a PyPI install would: what a node pulls.
+   */
+  wheels?: "copy" | "mount";
 }
 
 /** Directory (inside the context and the image) the wheelhouse is copied to. */
@@ -23,11 +29,16 @@ export const NAIVE_WHEELS_DIR = "wheels";
 export function renderNaiveDockerfile(spec: NaiveImageSpec): string {
   if (spec.requirements.length === 0) throw new Error("naive image: no requirements given");
   const quoted = spec.requirements.map((r) => `'${r.replace(/'/g, "")}'`).join(" ");
+  const wheels = `/tmp/${NAIVE_WHEELS_DIR}`;
   return [
     `FROM ${spec.baseImage}`,
-    `COPY ${NAIVE_WHEELS_DIR}/ /tmp/${NAIVE_WHEELS_DIR}/`,
-    "RUN python3 -m venv /opt/venv \\",
-    `    && /opt/venv/bin/pip install --no-index --find-links /tmp/${NAIVE_WHEELS_DIR} ${quoted}`,
+    ...(spec.wheels === "mount"
+      ? [
+          `RUN --mount=type=bind,source=${NAIVE_WHEELS_DIR},target=${wheels} \\`,
+          "    python3 -m venv /opt/venv \\",
+        ]
+      : [`COPY ${NAIVE_WHEELS_DIR}/ ${wheels}/`, "RUN python3 -m venv /opt/venv \\"]),
+    `    && /opt/venv/bin/pip install --no-index --find-links ${wheels} ${quoted}`,
     'ENV PATH="/opt/venv/bin:$PATH"',
     'CMD ["dask", "scheduler"]',
     "",

@@ -6,7 +6,7 @@ import type {
   Optimizations,
   RuntimeKind,
 } from "../../components/image/recipe-types";
-import { Builder, buildImage, BuildResult, imageSize } from "./docker";
+import { Builder, buildImage, BuildResult, imageSize, selectedBuilder } from "./docker";
 import {
   BASE_IMAGES,
   BASE_PYTHON,
@@ -17,7 +17,7 @@ import {
   WheelSet,
 } from "./environment";
 import { exec } from "./exec";
-import { renderNaiveDockerfile, writeNaiveContext } from "./naive-dockerfile";
+import { NaiveImageSpec, renderNaiveDockerfile, writeNaiveContext } from "./naive-dockerfile";
 import { parsePruneReport, PruneReport } from "./prune-log";
 
 /**
@@ -227,10 +227,20 @@ export async function buildNaive(
   imageName: string,
   workDir: string,
   builder?: Builder,
+  wheels: NaiveImageSpec["wheels"] = "copy",
 ): Promise<NaiveImage> {
-  const spec = { baseImage: BASE_IMAGES.full, requirements: requirements(set) };
+  const spec: NaiveImageSpec = {
+    baseImage: BASE_IMAGES.full,
+    requirements: requirements(set),
+    wheels,
+  };
+  if (wheels === "mount" && (builder ?? selectedBuilder()) !== "buildkit") {
+    throw new Error(
+      "the naive image's wheelhouse mount needs BuildKit (SLIM_DASK_BUILDER=buildkit)",
+    );
+  }
   writeNaiveContext(spec, wheelhouse(set), workDir);
-  const reference = `${imageName}:naive-${set}`;
+  const reference = `${imageName}:naive-${set}${wheels === "mount" ? "-mounted" : ""}`;
   const build = await buildImage(workDir, reference, { builder });
   return {
     ...build,

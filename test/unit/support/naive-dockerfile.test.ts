@@ -26,6 +26,20 @@ describe("renderNaiveDockerfile", () => {
     expect(text).not.toMatch(/--no-cache-dir|prune|USER|tini|AS build|rm -rf/);
   });
 
+  it("copies the wheelhouse into a layer by default, or bind-mounts it for the install only", () => {
+    const copy = DockerfileParser.parse(text).getInstructions();
+    expect(copy.map((i) => i.getKeyword())).toEqual(["FROM", "COPY", "RUN", "ENV", "CMD"]);
+    const mounted = renderNaiveDockerfile({ ...spec, wheels: "mount" });
+    const keywords = DockerfileParser.parse(mounted)
+      .getInstructions()
+      .map((i) => i.getKeyword());
+    expect(keywords).toEqual(["FROM", "RUN", "ENV", "CMD"]);
+    expect(mounted).toMatch(
+      /^RUN --mount=type=bind,source=wheels,target=\/tmp\/wheels \\\n {4}python3 -m venv \/opt\/venv/m,
+    );
+    expect(mounted).toContain("--no-index --find-links /tmp/wheels 'dask[complete]==2026.8.0'");
+  });
+
   it("refuses an empty requirement list", () => {
     expect(() => renderNaiveDockerfile({ ...spec, requirements: [] })).toThrow(/no requirements/);
   });
