@@ -289,18 +289,20 @@ async function measureSet(
   };
 }
 
+/** The bytecode policy a variant changes nothing but (its image can stand for it in cold starts). */
+function coldStartPolicy(v: Variant | undefined): BytecodePolicy | undefined {
+  return v && !v.optimizations && !v.runtime ? (v.bytecode ?? "compile") : undefined;
+}
+
 async function coldStarts(
   builds: (BuiltImage | undefined)[],
   names: readonly string[],
 ): Promise<ColdStart[]> {
   const out: ColdStart[] = [];
   for (const policy of POLICIES) {
-    const index = names.findIndex((name) => {
-      const v = VARIANTS.find((x) => x.name === name);
-      return (
-        v !== undefined && (v.bytecode ?? "compile") === policy && !v.optimizations && !v.runtime
-      );
-    });
+    const index = names.findIndex(
+      (name) => coldStartPolicy(VARIANTS.find((x) => x.name === name)) === policy,
+    );
     const built = index >= 0 ? builds[index] : undefined;
     if (!built) {
       out.push({ policy, runs: [], medianSeconds: 0, error: "the image did not build" });
@@ -334,8 +336,8 @@ async function coldStarts(
 }
 
 /**
- * Removes the variant images (each holds its own ~0.4 GB copy of the venv); the default
- * and minimal-runtime images stay, as the e2e suite builds the same recipes.
+ * Removes variant images (each holds its own ~0.4 GB copy of the venv); the default and
+ * minimal-runtime images stay, as the e2e suite builds the same recipes.
  */
 async function removeVariantImages(ids: string[]): Promise<void> {
   if (ids.length > 0) await docker(["rmi", "-f", ...new Set(ids)], { allowFailure: true });
@@ -399,7 +401,7 @@ async function collect(): Promise<BenchReport> {
   );
   const sets: SetResult[] = [];
   let completeBuilds: (BuiltImage | undefined)[] = [];
-  const builtIds: string[] = [];
+  const coldStartIds: string[] = [];
   const credentials = registryCredentials();
   await login(credentials.server, credentials.username, credentials.password);
   for (const set of SETS) {
@@ -407,14 +409,22 @@ async function collect(): Promise<BenchReport> {
     const { result, builds } = await measureSet(set, workDir, concurrency, credentials);
     sets.push(result);
     if (set === "complete") completeBuilds = builds;
+    // The disk is shared with other jobs here: a set's variant images go as soon as it is
+    // measured, but for the ones the cold starts run (never an ID the kept images share).
+    const variants = result.variants.map((v) => VARIANTS.find((x) => x.name === v.name));
+    const kept = new Set([0, variants.findIndex((v) => v?.runtime)].map((i) => builds[i]?.imageId));
+    const doneIds: string[] = [];
     builds.forEach((b, i) => {
-      if (b && i > 0 && result.variants[i].name !== MINIMAL_VARIANT) builtIds.push(b.imageId);
+      if (!b || kept.has(b.imageId)) return;
+      const cold = set === "complete" && coldStartPolicy(variants[i]) !== undefined;
+      (cold ? coldStartIds : doneIds).push(b.imageId);
     });
+    await removeVariantImages(doneIds);
     console.log(`bench: ${set} set measured in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const completeNames = sets.find((s) => s.set === "complete")?.variants.map((v) => v.name) ?? [];
   const cold = await coldStarts(completeBuilds, completeNames);
-  await removeVariantImages(builtIds);
+  await removeVariantImages(coldStartIds);
   const failures = [
     ...sets.flatMap((s) => [
       ...(s.naiveError ? [`${s.set} naive: ${s.naiveError}`] : []),
