@@ -5,6 +5,9 @@ import {
   goalBreakdown,
   goalLine,
   MINIMAL_VARIANT,
+  readmeHeadline,
+  readmeMeasurements,
+  benchmarksMarkdown,
   SetResult,
   VariantResult,
 } from "../../bench/report";
@@ -180,5 +183,43 @@ describe("goalBreakdown", () => {
         goals.find((g) => g.kind === "minimal-total")!,
       ),
     ).toEqual(["the image did not build"]);
+  });
+});
+
+describe("the rendered report", () => {
+  const pulled = (mb: number, wheelMb = 0) => ({
+    bytes: mb * 1e6,
+    layers: 3,
+    wheelLayerBytes: wheelMb * 1e6,
+  });
+  const measured = report([
+    {
+      ...set("article", 100, 189.5),
+      pulled: { naive: pulled(400, 50), default: pulled(112.7), minimal: pulled(61.2) },
+    },
+    set("article-arrow", 200, 330),
+    set("complete", 250, 300),
+  ]);
+
+  test("the README's table has the minimal size, the pulled MB and each goal's verdict", () => {
+    const table = readmeMeasurements(measured);
+    expect(table).toContain(
+      "| 250.0 MB | 100.0 MB | <= 150 MB: met | 189.5 MB | <= 220 MB: met | 350.0 MB / 112.7 MB / 61.2 MB |",
+    );
+    expect(table).toContain("| 330.0 MB | <= 320 MB: **missed** | n/a / n/a / n/a |");
+    expect(table).toContain("**1 of 8 goals are missed**");
+    expect(readmeHeadline(measured)).toContain(
+      "the article's set is **189.5 MB** in total, and a node pulls **61.2 MB** of it (112.7 MB for the default image, 350.0 MB for the naive one)",
+    );
+  });
+
+  test("docs/benchmarks.md lists the goals and the naive wheelhouse blob apart", () => {
+    const md = benchmarksMarkdown(measured);
+    expect(md).toContain("| 350.0 (+50.0) | 112.7 | 61.2 |");
+    expect(md).toContain(
+      "| article-arrow: minimal-runtime image in total | 330.0 MB | <= 320 MB: **missed** |",
+    );
+    expect(md).toContain("Missed: article-arrow: minimal-runtime image in total, 330.0 MB.");
+    expect(md).not.toContain("Missed: article:");
   });
 });
