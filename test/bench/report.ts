@@ -451,7 +451,7 @@ export function readmeHeadline(report: BenchReport): string {
   );
   const minimal =
     images.minimal && naivePulled && slimPulled && minimalPulled
-      ? `; with \`runtime: "minimal"\` (the final stage FROM scratch) the article's set is **${mb(images.minimal.bytes)} MB** in total, and a node pulls **${minimalPulled}** of it (${slimPulled} for the default image, ${naivePulled} for the naive one)`
+      ? `; with \`runtime: "minimal"\` (the final stage FROM scratch) the article's set is **${mb(images.minimal.bytes)} MB** in total, **${minimalPulled}** pulled by a node (${slimPulled} for the default image, ${naivePulled} for the naive one)`
       : "; the minimal runtime's size or bytes on the wire were not measured";
   const starts =
     compile !== undefined && del !== undefined

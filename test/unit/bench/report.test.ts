@@ -209,7 +209,7 @@ describe("the rendered report", () => {
     expect(table).toContain("| 330.0 MB | <= 320 MB: **missed** | n/a / n/a / n/a |");
     expect(table).toContain("**1 of 8 goals are missed**");
     expect(readmeHeadline(measured)).toContain(
-      "the article's set is **189.5 MB** in total, and a node pulls **61.2 MB** of it (112.7 MB for the default image, 350.0 MB for the naive one)",
+      "the article's set is **189.5 MB** in total, **61.2 MB** pulled by a node (112.7 MB for the default image, 350.0 MB for the naive one)",
     );
   });
 
