@@ -11,6 +11,7 @@ import {
 import { buildSteps } from "./build-log";
 import { RegistryCredentials } from "./environment";
 import { exec } from "./exec";
+import { isWheelLayerStep } from "./slim-build";
 
 /**
  * What the e2e suite checks about the two builders: hard links after `COPY --from`, layer
@@ -150,6 +151,38 @@ export function pulledBytes(manifest: RegistryManifest): number {
   return manifest.layers.reduce((sum, l) => sum + l.size, manifest.config.size);
 }
 
+/** One step of an image config's `history`; only steps without `empty_layer` made a layer. */
+export interface HistoryStep {
+  created_by?: string;
+  empty_layer?: boolean;
+}
+
+/**
+ * The compressed size of the pushed blob of the offline-wheelhouse COPY layer (0 when the
+ * image has none): the config's history steps that made a layer are, in order, the
+ * manifest's layers.
+ */
+export function wheelLayerBlobBytes(manifest: RegistryManifest, history: HistoryStep[]): number {
+  const steps = history.filter((h) => !h.empty_layer);
+  if (steps.length !== manifest.layers.length) {
+    throw new Error(
+      `${steps.length} history steps with a layer for ${manifest.layers.length} layers: cannot tell which is the wheelhouse`,
+    );
+  }
+  const index = steps.findIndex((h) => isWheelLayerStep(h.created_by ?? ""));
+  return index >= 0 ? manifest.layers[index].size : 0;
+}
+
+/** The manifest and the config's history a registry serves for `reference`. */
+export async function registryManifestAndHistory(
+  reference: string,
+  login: RegistryCredentials,
+): Promise<{ manifest: RegistryManifest; history: HistoryStep[] }> {
+  const { manifest, get } = await registryManifestAndClient(reference, login);
+  const config = await get(`blobs/${manifest.config.digest}`);
+  return { manifest, history: (config.history ?? []) as HistoryStep[] };
+}
+
 /** The image config a registry serves for `reference` (repo:tag on a registry with basic auth). */
 export async function registryConfig(
   reference: string,
@@ -262,4 +295,58 @@ export async function rebuildFromCache(
     rebuilt: steps.filter((s) => !s.cached).map((s) => s.instruction),
     log: build.log,
   };
+}
+
+/** A part of an image's files (a package below site-packages, else a directory) and its bytes. */
+export interface ImagePart {
+  path: string;
+  bytes: number;
+}
+
+/**
+ * The part a file counts toward: its package directory below `site-packages` (e.g.
+ * `.../site-packages/numpy`), else its first three path components (`/usr/lib/x86_64-linux-gnu`).
+ */
+export function partOf(file: string): string {
+  const parts = file.split("/");
+  const site = parts.indexOf("site-packages");
+  return parts.slice(0, site >= 0 ? site + 2 : 4).join("/");
+}
+
+/**
+ * The `count` largest parts of `<bytes>\t<path>` lines (one per file), then everything else
+ * as one `(the rest)` part: what an image holds, for a missed size goal.
+ */
+export function largestParts(listing: string, count: number): ImagePart[] {
+  const sizes = new Map<string, number>();
+  for (const line of listing.split("\n").filter(Boolean)) {
+    const tab = line.indexOf("\t");
+    const part = partOf(line.slice(tab + 1));
+    sizes.set(part, (sizes.get(part) ?? 0) + Number(line.slice(0, tab)));
+  }
+  const sorted = [...sizes].map(([path, bytes]) => ({ path, bytes }));
+  sorted.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
+  const rest = sorted.slice(count).reduce((sum, p) => sum + p.bytes, 0);
+  return [...sorted.slice(0, count), ...(rest > 0 ? [{ path: "(the rest)", bytes: rest }] : [])];
+}
+
+/**
+ * Apparent bytes of every regular file in `image` (hard links once, not the container's
+ * mounts), as `<bytes>\t<path>` lines, listed by the image's own `python` on its PATH: the
+ * minimal runtime has no `du`.
+ */
+export function imageFileSizes(image: string): Promise<string> {
+  return runAsRoot(image, "python", [
+    "-c",
+    [
+      "import os, stat",
+      "dev = os.lstat('/').st_dev; seen = set()",
+      "for here, dirs, files in os.walk('/'):",
+      "    dirs[:] = [d for d in dirs if os.lstat(os.path.join(here, d)).st_dev == dev]",
+      "    for name in files:",
+      "        p = os.path.join(here, name); st = os.lstat(p)",
+      "        if st.st_dev != dev or not stat.S_ISREG(st.st_mode) or st.st_ino in seen: continue",
+      "        seen.add(st.st_ino); print('%d\\t%s' % (st.st_size, p))",
+    ].join("\n"),
+  ]);
 }

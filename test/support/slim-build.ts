@@ -279,8 +279,11 @@ export async function wheelLayerSize(image: string): Promise<number> {
  * as `COPY wheels/ /tmp/wheels/ # buildkit`.
  */
 export function wheelLayerFromHistory(history: string): number {
-  const line = history
-    .split("\n")
-    .find((l) => WHEEL_LAYER.some((re) => re.test(l.split("\t")[1] ?? "")));
+  const line = history.split("\n").find((l) => isWheelLayerStep(l.split("\t")[1] ?? ""));
   return line ? Number(line.split("\t")[0]) : 0;
+}
+
+/** Whether a history step (its "created by") is the COPY of the offline wheelhouse. */
+export function isWheelLayerStep(createdBy: string): boolean {
+  return WHEEL_LAYER.some((re) => re.test(createdBy));
 }
