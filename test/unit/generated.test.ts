@@ -4,6 +4,12 @@ import { generatedModules, spliceReadme } from "../../components/generated";
 import { CLUSTER_FIELDS } from "../../components/cluster/fields";
 import { IMAGE_FIELDS } from "../../components/image/fields";
 import { BenchReport, mb, readmeHeadline, spliceBenchReport } from "../bench/report";
+import {
+  coldNodeGoals,
+  coldNodeMarkdown,
+  ColdNodeReport,
+  spliceColdNodeReport,
+} from "../bench/cold-node-report";
 
 /**
  * Each arg is defined once, in a field table; the args interfaces and the README tables are
@@ -62,6 +68,29 @@ describe("the benchmark's numbers in the README and docs/benchmarks.md", () => {
     const compile = report.coldStarts.find((c) => c.policy === "compile")!;
     expect(headline).toContain(`${mb(complete(report).variants[0].bytes)} MB`);
     expect(headline).toContain(`**${compile.medianSeconds.toFixed(2)} s**`);
+  });
+});
+
+describe("the cold-node table in docs/benchmarks.md", () => {
+  const read = (name: string) => fs.readFileSync(path.join(root, name), "utf8");
+  const report = JSON.parse(read("docs/cold-node.json")) as ColdNodeReport;
+
+  test("is rendered from the committed run (docs/cold-node.json)", () => {
+    const benchmarks = read("docs/benchmarks.md");
+    expect(spliceColdNodeReport(benchmarks, report)).toBe(benchmarks);
+  });
+
+  test("holds a figure for every image, and says whether each goal was met", () => {
+    const table = coldNodeMarkdown(report);
+    for (const image of report.images) {
+      expect(image.runs.length).toBeGreaterThanOrEqual(5);
+      expect(table).toContain(`| ${image.kind} | ${(image.pulledBytes / 1e6).toFixed(1)} (`);
+    }
+    for (const goal of coldNodeGoals(report)) {
+      expect(table).toMatch(
+        new RegExp(`\\| ${goal.kind} \\|.*goal >= 3x: (met|\\*\\*missed\\*\\*)`),
+      );
+    }
   });
 });
 
