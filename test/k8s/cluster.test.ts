@@ -14,7 +14,7 @@ import { chartFullname, dashboardUrl, schedulerAddress } from "../../components/
 import { docker, requireDocker, requireImage } from "../support/docker";
 import { BASE_IMAGES, DASK_VERSION, repoRoot } from "../support/environment";
 import { waitFor } from "../support/exec";
-import { clusterRegistry, getJson, helm, kubectl, registryLogin } from "./support/cluster-env";
+import { clusterRegistry, helm, kubectl, registryLogin } from "./support/cluster-env";
 import {
   buildForCluster,
   clusterImageConfig,
@@ -565,14 +565,8 @@ test(
     expect(events).toMatch(/401 Unauthorized|unauthorized/i);
     const { result } = await installing;
     expect(result.code).not.toBe(0);
-    const left = await getJson<{ items: Pod[] }>([
-      "-n",
-      NAMESPACE,
-      "pods",
-      "-l",
-      `release=${releaseName}`,
-    ]);
-    expect(left.items.filter((p) => p.status.phase === "Running")).toEqual([]);
+    const left = await releasePods(NAMESPACE, releaseName);
+    expect(left.filter((p) => p.status.phase === "Running")).toEqual([]);
   },
   10 * MINUTE,
 );

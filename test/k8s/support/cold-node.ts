@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { secondsBetween, timestampOf } from "../../support/cold-start";
 import { exec, waitFor } from "../../support/exec";
 import { apply, clusterEnv, getJson, k8sHome, kubectl } from "./cluster-env";
-import type { Pod } from "./pods";
+import { podEventMessages, type Pod } from "./pods";
 
 /**
  * A worker on a cold node: the time from the scheduler placing a worker pod on a node that
@@ -266,21 +266,6 @@ async function scheduledAt(namespace: string, pod: string): Promise<string> {
   return event.eventTime;
 }
 
-/** The kubelet's `Pulled` event message of a pod (a pull must have happened). */
-async function pulledMessage(namespace: string, pod: string): Promise<string> {
-  const { stdout } = await kubectl([
-    "-n",
-    namespace,
-    "get",
-    "events",
-    "--field-selector",
-    `involvedObject.name=${pod},reason=Pulled`,
-    "-o",
-    "jsonpath={.items[*].message}",
-  ]);
-  return stdout;
-}
-
 /**
  * Creates `pod` (a worker of `coldWorkerPod`) on a node without its image and waits for
  * "Registered to"; the pod and its containers are removed whatever happens.
@@ -306,7 +291,7 @@ export async function coldStart(
     );
     const registered = timestampOf(logs, "Registered to");
     if (!registered) throw new Error(`no timestamp on the "Registered to" line of ${name}`);
-    const message = await pulledMessage(namespace, name);
+    const message = await podEventMessages(namespace, name, "Pulled");
     if (!message.includes("Successfully pulled")) {
       throw new Error(`${name} pulled nothing (the image was on the node): ${message}`);
     }

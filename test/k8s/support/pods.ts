@@ -175,15 +175,22 @@ export function isReady(pod: Pod): boolean {
   return pod.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }
 
-/** The messages of every event about a pod, space-separated (scheduling, pulls, ...). */
-export async function podEventMessages(namespace: string, pod: string): Promise<string> {
+/**
+ * The messages of every event about a pod (scheduling, pulls, ...), or of those with one
+ * `reason` (e.g. `Pulled`), space-separated.
+ */
+export async function podEventMessages(
+  namespace: string,
+  pod: string,
+  reason?: string,
+): Promise<string> {
   const { stdout } = await kubectl([
     "-n",
     namespace,
     "get",
     "events",
     "--field-selector",
-    `involvedObject.name=${pod}`,
+    `involvedObject.name=${pod}${reason ? `,reason=${reason}` : ""}`,
     "-o",
     "jsonpath={.items[*].message}",
   ]);
