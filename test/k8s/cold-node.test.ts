@@ -180,6 +180,13 @@ async function machine(): Promise<string> {
 
 afterAll(async () => {
   await removeReleases(NAMESPACE, [RELEASE]);
+  // Off the node too: the default image has the same config as the other suites' image, and
+  // the CRI would report their pods' image under this suite's repository digest.
+  for (const image of Object.values(images)) {
+    await removeFromNode(image).catch((e: unknown) =>
+      console.warn(`left on the node: ${String(e)}`),
+    );
+  }
   // 1.8 GB of local images (the naive one alone 1.1 GB); the builder cache keeps the layers.
   const local = Object.values(images).map((i) => i.reference);
   if (local.length > 0) await docker(["rmi", ...local], { allowFailure: true });
