@@ -27,7 +27,7 @@ RUN python3 -m venv /opt/venv \
     && sh /tmp/slim-dask/strip.sh /opt/venv \
     && sh /tmp/slim-dask/prune.sh /opt/venv duplicate-files \
     && chmod -R go-w /opt/venv \
-    && /opt/venv/bin/python /tmp/slim-dask/split-layers.py /layers /opt/venv --at /opt/venv --only llvmlite,numba,numpy,pandas,pyarrow,scikit-learn,scipy --closure 'dask[complete],distributed'
+    && /opt/venv/bin/python /tmp/slim-dask/split-layers.py /layers /opt/venv --at /opt/venv --only llvmlite,numba,numpy,pandas,pyarrow,scikit-learn,scipy --closure 'dask[complete],distributed' --each bokeh
 
 # Runtime stage on the slim Python image; the packages go into a venv at /opt/venv.
 FROM python:3.11-slim-bookworm
@@ -54,6 +54,7 @@ COPY --from=build /layers/1/ /
 COPY --from=build /layers/2/ /
 COPY --from=build /layers/3/ /
 COPY --from=build /layers/4/ /
+COPY --from=build /layers/5/ /
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/venv/bin:$PATH"

@@ -2,12 +2,14 @@
 # directories that change at different rates, one `COPY --from` each in the runtime stage.
 # Run in the build stage by the venv's own Python (stdlib only, Python 3.6+), last.
 #
-# Usage: python split-layers.py OUT TREE [--at PATH] [--only NAMES] [--closure REQUIREMENTS]...
+# Usage: python split-layers.py OUT TREE [--at PATH] [--only NAMES] [--closure REQUIREMENTS]
+#        [--each REQUIREMENTS]...
 # OUT must not exist yet. Each layer directory holds TREE's files at the path TREE has in the
 # image (--at, default /: OUT/N/opt/venv/... for `--at /opt/venv`), so it is copied to / with
 # its parent directories: a parent the copy did not write would keep the time of the copy. Each --only (names of distributions) and --closure (requirements,
 # `dask[complete],distributed`: them and everything they require, from the installed
-# metadata) makes one layer, in the order given. OUT/1 receives what no installed
+# metadata) makes one layer, in the order given; --each, one such layer per requirement (the
+# user's packages: adding one adds its own layer, the others stay as they were). OUT/1 receives what no installed
 # distribution owns (interpreter, standard library, venv skeleton, shims...); OUT/2... the
 # distributions of each option not taken by an earlier one; the last, the other
 # distributions (the user's packages). A file belongs to the distribution whose
@@ -103,7 +105,7 @@ def closure(dists, specs):
 
 def main(argv):
     if len(argv) < 2 or len(argv) % 2:
-        die("usage: split-layers.py OUT TREE [--at PATH] [--only NAMES] [--closure REQUIREMENTS]...")
+        die("usage: split-layers.py OUT TREE [--at PATH] [--only|--closure|--each LIST]...")
     out, tree = (os.path.abspath(a) for a in argv[:2])
     if os.path.lexists(out):
         die("OUT %s exists" % out)
@@ -113,10 +115,14 @@ def main(argv):
         if option == "--at":
             at = os.path.abspath(value)
             continue
-        if option not in ("--only", "--closure"):
+        if option not in ("--only", "--closure", "--each"):
             die("unknown option %s" % option)
         # Commas inside brackets separate extras (dask[array,dataframe]), not requirements.
-        groups.append((option, re.findall(r"[^,\[]+(?:\[[^\]]*\])?", value)))
+        values = re.findall(r"[^,\[]+(?:\[[^\]]*\])?", value)
+        if option == "--each":
+            groups.extend(("--closure", [v]) for v in values)
+        else:
+            groups.append((option, values))
 
     dists = {}
     sites = list(site_packages(tree))

@@ -132,16 +132,32 @@ export function splitsLayers(recipe: ImageRecipe): boolean {
   );
 }
 
+/** A pip requirement's name and extras (`xarray[io]>=2024` -> `xarray[io]`). */
+function requirementName(requirement: string): string {
+  return (
+    /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?/.exec(requirement)?.[0].replace(/\s/g, "") ?? ""
+  );
+}
+
+/** PEP 503 normalisation, as split-layers.py compares names. */
+const normalized = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
 /**
  * `split-layers.py`'s groups after the base layer (interpreter and everything no
- * distribution owns): the heavy numeric distributions, then dask, distributed and what they
- * require; the last layer gets the rest (the user's packages).
+ * distribution owns): the heavy numeric distributions, dask, distributed and what they
+ * require, then one layer per package of the recipe's (what it requires that no earlier
+ * layer took), so adding or changing one pushes that one; the last layer gets the rest.
  */
 function layerGroups(recipe: ImageRecipe): string[] {
   const extras = recipe.daskExtras.length > 0 ? `[${recipe.daskExtras.join(",")}]` : "";
+  const heavy = new Set(HEAVY_DISTRIBUTIONS.map(normalized));
+  const own = recipe.pipPackages
+    .map(requirementName)
+    .filter((name) => !heavy.has(normalized(name.replace(/\[.*/, ""))));
   return [
     `--only ${HEAVY_DISTRIBUTIONS.join(",")}`,
     `--closure ${shellWord(`dask${extras},distributed`)}`,
+    ...own.map((name) => `--each ${shellWord(name)}`),
   ];
 }
 

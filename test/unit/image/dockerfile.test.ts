@@ -511,6 +511,18 @@ describe("pip", () => {
     expect(command(installRun(stages), /^-m$/)).toEqual(["python3", "-m", "venv", "/opt/venv"]);
   });
 
+  test("the recipe's packages get a layer each, by name; heavy ones go with the heavy layer", () => {
+    const { stages } = render({
+      base: "pip",
+      pipPackages: ["numpy>=1.26,<2", "xarray[io]>=2024", "Zarr"],
+    });
+    const split = commands(installRun(stages)).pop()!;
+    // In the recipe's (sorted) order; a layer's number does not change its bytes.
+    expect(split.slice(-4)).toEqual(["--each", "Zarr", "--each", "'xarray[io]'"]);
+    const copies = stages[1].instructions.filter((i) => i.words[1]?.startsWith("/layers/"));
+    expect(copies.map((c) => c.words[1])).toEqual([1, 2, 3, 4, 5, 6].map((n) => `/layers/${n}/`));
+  });
+
   test("wheelhouse: wheels copied into the build stage, offline install", () => {
     const { stages } = render({ base: "pip", wheelhouse: "/srv/wheels", pipPackages: ["zarr"] });
     const copy = stages[0].instructions.find((i) => i.words[0] === "wheels/");

@@ -105,6 +105,8 @@ describe("split-layers.py", () => {
       "numpy,scipy",
       "--closure",
       "dask[distributed],distributed",
+      "--each",
+      "xarray",
     );
   });
 
@@ -135,11 +137,14 @@ describe("split-layers.py", () => {
     expect(three).toContain(`${site}/toolz/LICENSE.txt`);
     expect(three.some((f) => f.includes("pytest"))).toBe(false);
     expect(three.some((f) => f.includes("numpy"))).toBe(false);
-    // The rest: pytest (only dask's `test` extra wants it) and the user's xarray, bytecode too.
-    expect(files(4)).toEqual([
+    // --each: the user's xarray in its own layer, its bytecode too; the rest: pytest (only
+    // dask's `test` extra wants it).
+    expect(files(5)).toEqual([
       `${site}/pytest-8.0.dist-info/METADATA`,
       `${site}/pytest-8.0.dist-info/RECORD`,
       `${site}/pytest/__init__.py`,
+    ]);
+    expect(files(4)).toEqual([
       `${site}/xarray-2026.9.0.dist-info/METADATA`,
       `${site}/xarray-2026.9.0.dist-info/RECORD`,
       `${site}/xarray/LICENSE.txt`,
@@ -156,7 +161,7 @@ describe("split-layers.py", () => {
         const st = fs.lstatSync(path.join(dir, name));
         return st.isDirectory() ? [st, ...walk(path.join(dir, name))] : [st];
       });
-    const stats = [1, 2, 3, 4].flatMap((n) => walk(path.join(top, String(n))));
+    const stats = [1, 2, 3, 4, 5].flatMap((n) => walk(path.join(top, String(n))));
     expect(stats.length).toBeGreaterThan(30);
     expect(stats.filter((st) => st.mtimeMs !== 1000)).toEqual([]);
     const copy = fs.statSync(path.join(top, "2/opt/venv", SITE, "numpy/core.so"));
