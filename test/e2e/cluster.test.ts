@@ -131,6 +131,8 @@ let links: HardLinks;
 let slimLayerSizes: number[];
 /** Bytes of the symlink targets in the image's prefix (test 11). */
 let symlinks: number;
+/** Of those, the bytes the legacy builder and a pull count in the image's size (test 11). */
+let symlinksCounted: number;
 const otherBuilder: Record<string, unknown> = {};
 const cacheRebuilds: Record<string, Omit<CacheRebuild, "log" | "layers">> = {};
 
@@ -720,7 +722,7 @@ test(
 );
 
 test(
-  `11. the other builder (${OTHER_BUILDER}) builds the same files from the same context, with the same complete prune report and hard links; the sizes differ by exactly the symlinks' bytes`,
+  `11. the other builder (${OTHER_BUILDER}) builds the same files from the same context, with the same complete prune report and hard links; the sizes differ by exactly the symlink bytes the legacy builder counts`,
   async () => {
     const other = await timed("buildOtherBuilder", () =>
       buildSlim(SPEC, path.join(WORK_DIR, `slim-${OTHER_BUILDER}`), {
@@ -764,11 +766,14 @@ test(
     const { buildkit, legacy } = measured;
     expect(symlinks).toBeGreaterThan(0);
     expect(legacy.layers).toHaveLength(buildkit.layers.length);
-    // The symlinks are in the prefix's layers (one per distribution group): none is negative.
+    // Measured, not explained: since the minimal root is copied in layers (constant mtimes),
+    // neither builder nor a pull counts its symlinks; the default runtime's prefix symlinks
+    // are still counted by the legacy builder (and a pull) only, spread over its layers.
+    symlinksCounted = RUNTIME === "minimal" ? 0 : symlinks;
     const differences = legacy.layers.map((b, i) => b - buildkit.layers[i]);
     expect(differences.filter((d) => d < 0)).toEqual([]);
-    expect(differences.reduce((sum, d) => sum + d, 0)).toBe(symlinks);
-    expect(legacy.bytes - buildkit.bytes).toBe(symlinks);
+    expect(differences.reduce((sum, d) => sum + d, 0)).toBe(symlinksCounted);
+    expect(legacy.bytes - buildkit.bytes).toBe(symlinksCounted);
     await docker(["rmi", "--force", other.imageId]);
   },
   30 * MINUTE,
@@ -826,7 +831,9 @@ test(
     await forget();
     // What a user pulls has one size whichever builder made it: unpacking counts symlinks.
     await docker(["pull", "--quiet", ref]);
-    expect(await imageSize(ref)).toBe(slim.sizeBytes + (BUILDER === "buildkit" ? symlinks : 0));
+    expect(await imageSize(ref)).toBe(
+      slim.sizeBytes + (BUILDER === "buildkit" ? symlinksCounted : 0),
+    );
     await forget();
     const hit = await timed("rebuildFromCache", () =>
       rebuildFromCache(slim.contextDir, tags.hit, reusing, { builder: BUILDER }),
