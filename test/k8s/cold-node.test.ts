@@ -70,7 +70,11 @@ const images = {} as Record<ColdNodeKind, Measured>;
 const loadAtStart = os.loadavg()[0];
 
 /** Registry facts of a pushed image: digest, layers, compressed size. */
-async function describe(kind: ColdNodeKind, reference: string, digest: string): Promise<Measured> {
+async function registryFacts(
+  kind: ColdNodeKind,
+  reference: string,
+  digest: string,
+): Promise<Measured> {
   const login = { server: registry, ...registryLogin() };
   const manifest = await registryManifest(reference, login);
   const config = (await registryConfig(reference, login)) as { rootfs: { diff_ids: string[] } };
@@ -153,7 +157,7 @@ beforeAll(async () => {
       path.join(WORK_DIR, kind),
       pushCompressedToCluster,
     );
-    images[kind] = await describe(kind, built.reference, built.digest);
+    images[kind] = await registryFacts(kind, built.reference, built.digest);
   }
   // BuildKit bind-mounts the wheelhouse for the naive install: no layer a PyPI install lacks.
   const naive = await buildNaive(
@@ -164,7 +168,11 @@ beforeAll(async () => {
     "mount",
   );
   images.naive = {
-    ...(await describe("naive", naive.reference, await pushCompressedToCluster(naive.reference))),
+    ...(await registryFacts(
+      "naive",
+      naive.reference,
+      await pushCompressedToCluster(naive.reference),
+    )),
     entrypoint: ["dask", "worker"],
   };
 }, 40 * MINUTE);
