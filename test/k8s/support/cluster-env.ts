@@ -13,6 +13,11 @@ export function k8sHome(): string {
   return process.env.SLIM_DASK_K8S_HOME ?? "/var/tmp/slim-dask-k8s";
 }
 
+/** The socket of the cluster's own containerd (CRI and ctr). */
+export function containerdSocket(): string {
+  return path.join(k8sHome(), "containerd", "containerd.sock");
+}
+
 /** `export NAME=value ...` lines of `$K8S_HOME/env` as an environment for child processes. */
 export function clusterEnv(): NodeJS.ProcessEnv {
   const file = path.join(k8sHome(), "env");

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import * as path from "node:path";
 import { secondsBetween, timestampOf } from "../../support/cold-start";
 import { exec, waitFor } from "../../support/exec";
-import { apply, clusterEnv, getJson, k8sHome, kubectl } from "./cluster-env";
+import { apply, clusterEnv, containerdSocket, getJson, kubectl } from "./cluster-env";
 import { podEventMessages, type Pod } from "./pods";
 
 /**
@@ -108,7 +107,7 @@ export function coldWorkerPod(
 
 /** crictl against the cluster's containerd (image and runtime endpoints). */
 export function crictl(args: string[]) {
-  const endpoint = `unix://${path.join(k8sHome(), "containerd", "containerd.sock")}`;
+  const endpoint = `unix://${containerdSocket()}`;
   return exec(
     "crictl",
     ["--runtime-endpoint", endpoint, "--image-endpoint", endpoint, "--timeout", "60s", ...args],
@@ -142,8 +141,14 @@ async function removeStoppedSandboxes(ids: string[]): Promise<boolean> {
 
 /** Names of committed snapshots in the CRI's containerd namespace. */
 async function snapshotNames(): Promise<Set<string>> {
-  const sock = path.join(k8sHome(), "containerd", "containerd.sock");
-  const { stdout } = await exec("ctr", ["--address", sock, "-n", "k8s.io", "snapshots", "ls"]);
+  const { stdout } = await exec("ctr", [
+    "--address",
+    containerdSocket(),
+    "-n",
+    "k8s.io",
+    "snapshots",
+    "ls",
+  ]);
   return new Set(
     stdout
       .split("\n")

@@ -5,7 +5,7 @@ import { buildImage, docker, login } from "../../support/docker";
 import { registryCredentials, stateDir } from "../../support/environment";
 import { exec } from "../../support/exec";
 import { SlimBuildSpec, slimImageConfig, writeContextWithCli } from "../../support/slim-build";
-import { k8sHome } from "./cluster-env";
+import { containerdSocket, k8sHome } from "./cluster-env";
 
 /**
  * Images for the cluster: built with docker from the context `slim-dask context` writes (the
@@ -49,7 +49,7 @@ const PUSH_NAMESPACE = "slim-dask-push";
  * files: the login is read from them by the shell, never written into this process's argv.
  */
 function ctr(args: string[], loginDir?: string) {
-  const sock = path.join(k8sHome(), "containerd", "containerd.sock");
+  const sock = containerdSocket();
   const login = loginDir ? `--user "$(cat ${loginDir}/username):$(cat ${loginDir}/password)"` : "";
   const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`);
   const [sub, verb, ...rest] = quoted;
