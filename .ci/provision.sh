@@ -249,6 +249,10 @@ main() {
   # The smallest set with working dataframes: dask.dataframe requires pyarrow.
   download_wheels article-arrow "dask==$DASK_VERSION" "distributed==$DASK_VERSION" bokeh numpy \
     pandas pyarrow
+  # One small package the e2e suite adds to a built image, to measure what a rebuild pushes;
+  # its requirements (numpy, pandas, packaging) are in every set. (s3fs would be the classic
+  # example, but aiobotocore requires python-dateutil<3, and the sets pin 4.)
+  download_wheels xarray --no-deps xarray
   say "done in $((SECONDS - started))s"
 }
 

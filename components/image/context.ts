@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { SlimDaskError, show } from "../common/errors";
 import { resolveUserPath } from "../common/paths";
-import { renderDockerfile } from "./dockerfile";
+import { renderDockerfile, splitsLayers } from "./dockerfile";
 import type { ImageRecipe } from "./recipe-types";
 
 /**
@@ -32,6 +32,8 @@ export interface BuildContext {
 const SCRIPTS = ["prune.sh", "install-shims.sh", "strip.sh", "tidy-elf.py"];
 /** Only the minimal runtime's build runs it: other contexts (and their tags) do not change. */
 const MINIMAL_RUNTIME_SCRIPT = "minimal-root.py";
+/** Only builds that copy the prefix in layers run it (see `splitsLayers`). */
+const LAYER_SCRIPT = "split-layers.py";
 const MODE_FILE = 0o644;
 const MODE_SCRIPT = 0o755;
 
@@ -111,7 +113,8 @@ function contextHash(files: readonly BuildContextFile[]): string {
 
 /**
  * The build context of a resolved recipe: `Dockerfile`, slim-dask's scripts under
- * `slim-dask/` (prune, shims, strip, tidy-elf; minimal-root for `runtime: "minimal"`) and, for
+ * `slim-dask/` (prune, shims, strip, tidy-elf; minimal-root for `runtime: "minimal"`,
+ * split-layers when the prefix is copied in layers) and, for
  * a pip recipe with a wheelhouse, `wheels/*.whl`.
  * Throws a SlimDaskError on field `wheelhouse` when it is missing or holds no wheels.
  */
@@ -120,13 +123,15 @@ export function buildContext(recipe: ImageRecipe): BuildContext {
   const assets = assetDir();
   const files: BuildContextFile[] = [
     { path: "Dockerfile", mode: MODE_FILE, content: dockerfile },
-    ...[...SCRIPTS, ...(recipe.runtime === "minimal" ? [MINIMAL_RUNTIME_SCRIPT] : [])].map(
-      (name) => ({
-        path: `slim-dask/${name}`,
-        mode: MODE_SCRIPT,
-        content: fs.readFileSync(path.join(assets, name)),
-      }),
-    ),
+    ...[
+      ...SCRIPTS,
+      ...(recipe.runtime === "minimal" ? [MINIMAL_RUNTIME_SCRIPT] : []),
+      ...(splitsLayers(recipe) ? [LAYER_SCRIPT] : []),
+    ].map((name) => ({
+      path: `slim-dask/${name}`,
+      mode: MODE_SCRIPT,
+      content: fs.readFileSync(path.join(assets, name)),
+    })),
   ];
   if (recipe.base === "pip" && recipe.wheelhouse !== "") {
     files.push(...wheelFiles(recipe.wheelhouse));

@@ -17,6 +17,8 @@ COPY slim-dask/ /tmp/slim-dask/
 # (strip, compile bytecode once) and fix permissions, so nothing deleted here is stored.
 # Bytecode is unchecked-hash: an image built FROM this one that edits a .py file must
 # recompile it (python -m compileall), or Python keeps running the old code.
+# Last, the prefix is sorted into layers that change at different rates (interpreter,
+# heavy numeric packages, dask, the rest), with constant mtimes: see split-layers.py.
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --disable-pip-version-check --no-cache-dir --no-compile 'dask[complete]==2026.8.0' \
     && sh /tmp/slim-dask/install-shims.sh /opt/venv \
@@ -24,21 +26,15 @@ RUN python3 -m venv /opt/venv \
     && sh /tmp/slim-dask/strip.sh /opt/venv \
     && /opt/venv/bin/python -X no_debug_ranges -m compileall -q -f -j 0 --invalidation-mode unchecked-hash -x '/tests?/|/python3\.[0-9]+/(distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo|unittest)/|/python3\.[0-9]+/(_pydecimal|_pyio|doctest|pdb|turtle)\.py$' /opt/venv/lib \
     && sh /tmp/slim-dask/prune.sh /opt/venv duplicate-files \
-    && chmod -R go-w /opt/venv
+    && chmod -R go-w /opt/venv \
+    && /opt/venv/bin/python /tmp/slim-dask/split-layers.py /layers /opt/venv --at /opt/venv --only llvmlite,numba,numpy,pandas,pyarrow,scikit-learn,scipy --closure 'dask[complete],distributed'
 
 # Runtime stage on the slim Python image; the packages go into a venv at /opt/venv.
 FROM python:3.12-slim-bookworm
 
-# The pruned prefix, at the same path as in the build stage (scripts hard-code it).
-COPY --from=build /opt/venv /opt/venv
-
-# Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,
-# which the runtime image has, as the prefix's own binaries need it too.
-COPY --from=build /usr/bin/tini /usr/bin/tini
-
 # The interpreter's standard library belongs to this image, which may ship it without
 # bytecode (python:*-slim does): compile it once, or every process compiles it again.
-RUN /opt/venv/bin/python -X no_debug_ranges -m compileall -q -j 0 --invalidation-mode unchecked-hash -x '/tests?/|/python3\.[0-9]+/(distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo|unittest)/|/python3\.[0-9]+/(_pydecimal|_pyio|doctest|pdb|turtle)\.py$' "$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+RUN python3 -X no_debug_ranges -m compileall -q -j 0 --invalidation-mode unchecked-hash -x '/tests?/|/python3\.[0-9]+/(distutils|ensurepip|idlelib|lib2to3|pydoc_data|tkinter|turtledemo|unittest)/|/python3\.[0-9]+/(_pydecimal|_pyio|doctest|pdb|turtle)\.py$' "$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
 
 # The non-root account the processes run as. A base account already holding the uid
 # or gid is removed first, so the ids are exactly the recipe's;
@@ -48,6 +44,20 @@ RUN if old=$(getent passwd 1000); then userdel "${old%%:*}"; fi \
     && groupadd --gid 1000 dask \
     && useradd --no-log-init --uid 1000 --gid 1000 --create-home --home-dir /home/dask --shell /bin/sh dask \
     && find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +
+
+# Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,
+# which the runtime image has, as the prefix's own binaries need it too.
+COPY --from=build /usr/bin/tini /usr/bin/tini
+
+# The pruned prefix, at the same path as in the build stage (scripts hard-code it),
+# in layers from the least to the most often changed: interpreter and what no package
+# owns, heavy numeric packages, dask and its requirements, the rest. Unchanged layers
+# are byte-identical (constant mtimes), so a registry that has them is not sent them;
+# each holds its files' parent directories too, or their times would be the copy's.
+COPY --from=build /layers/1/ /
+COPY --from=build /layers/2/ /
+COPY --from=build /layers/3/ /
+COPY --from=build /layers/4/ /
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/venv/bin:$PATH"

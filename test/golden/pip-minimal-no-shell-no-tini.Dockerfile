@@ -24,15 +24,24 @@ RUN python3 -m venv /opt/venv \
     && chmod -R go-w /opt/venv
 
 # The minimal runtime's whole filesystem: the venv, its interpreter and standard library,
-# the shared libraries they load (ldd), CA bundle, time zones, accounts, no shell.
-RUN /opt/venv/bin/python /tmp/slim-dask/minimal-root.py /runtime /opt/venv 2000 2000 worker
+# the shared libraries they load (ldd), CA bundle, time zones, accounts, no shell;
+# sorted into layers that change at different rates, with constant mtimes (split-layers.py).
+RUN /opt/venv/bin/python /tmp/slim-dask/minimal-root.py /runtime /opt/venv 2000 2000 worker \
+    && /opt/venv/bin/python /tmp/slim-dask/split-layers.py /layers /runtime --only llvmlite,numba,numpy,pandas,pyarrow,scikit-learn,scipy --closure 'dask[complete],distributed'
 
 # Runtime stage on scratch: only the root filesystem the build stage assembled.
 FROM scratch
 
-# The assembled root: every file at the path it had in the build stage (scripts and the
-# loader hard-code them); the accounts, /tmp and the home directory were made there.
-COPY --from=build /runtime/ /
+# The assembled root, every file at the path it had in the build stage (scripts and the
+# loader hard-code them; the accounts, /tmp and the home directory were made there),
+# in layers from the least to the most often changed: interpreter and what no package
+# owns, heavy numeric packages, dask and its requirements, the rest. Unchanged layers
+# are byte-identical (constant mtimes), so a registry that has them is not sent them;
+# each holds its files' parent directories too, or their times would be the copy's.
+COPY --from=build /layers/1/ /
+COPY --from=build /layers/2/ /
+COPY --from=build /layers/3/ /
+COPY --from=build /layers/4/ /
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH; scratch sets none.
 ENV PATH="/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"

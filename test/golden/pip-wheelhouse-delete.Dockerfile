@@ -18,23 +18,19 @@ COPY wheels/ /tmp/wheels/
 
 # One RUN, one layer: install, clean the package cache, add the shims, prune
 # (strip, compile bytecode once) and fix permissions, so nothing deleted here is stored.
+# Last, the prefix is sorted into layers that change at different rates (interpreter,
+# heavy numeric packages, dask, the rest), with constant mtimes: see split-layers.py.
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --disable-pip-version-check --no-cache-dir --no-compile --no-index --find-links /tmp/wheels 'dask[complete]==2026.8.0' bokeh pyarrow \
     && sh /tmp/slim-dask/install-shims.sh /opt/venv \
     && sh /tmp/slim-dask/prune.sh /opt/venv bytecode static-libs source-maps bokeh-unminified headers docs tests cython-sources installer-tools type-declarations build-tools pyarrow-flight pillow-avif library-copies \
     && sh /tmp/slim-dask/strip.sh /opt/venv \
     && sh /tmp/slim-dask/prune.sh /opt/venv duplicate-files \
-    && chmod -R go-w /opt/venv
+    && chmod -R go-w /opt/venv \
+    && /opt/venv/bin/python /tmp/slim-dask/split-layers.py /layers /opt/venv --at /opt/venv --only llvmlite,numba,numpy,pandas,pyarrow,scikit-learn,scipy --closure 'dask[complete],distributed' --each bokeh
 
 # Runtime stage on the slim Python image; the packages go into a venv at /opt/venv.
 FROM python:3.11-slim-bookworm
-
-# The pruned prefix, at the same path as in the build stage (scripts hard-code it).
-COPY --from=build /opt/venv /opt/venv
-
-# Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,
-# which the runtime image has, as the prefix's own binaries need it too.
-COPY --from=build /usr/bin/tini /usr/bin/tini
 
 # The non-root account the processes run as. A base account already holding the uid
 # or gid is removed first, so the ids are exactly the recipe's;
@@ -44,6 +40,21 @@ RUN if old=$(getent passwd 1000); then userdel "${old%%:*}"; fi \
     && groupadd --gid 1000 dask \
     && useradd --no-log-init --uid 1000 --gid 1000 --create-home --home-dir /home/dask --shell /bin/sh dask \
     && find / -xdev -perm -0002 ! -type l ! -path /tmp ! -path /var/tmp -exec chmod o-w {} +
+
+# Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,
+# which the runtime image has, as the prefix's own binaries need it too.
+COPY --from=build /usr/bin/tini /usr/bin/tini
+
+# The pruned prefix, at the same path as in the build stage (scripts hard-code it),
+# in layers from the least to the most often changed: interpreter and what no package
+# owns, heavy numeric packages, dask and its requirements, the rest. Unchanged layers
+# are byte-identical (constant mtimes), so a registry that has them is not sent them;
+# each holds its files' parent directories too, or their times would be the copy's.
+COPY --from=build /layers/1/ /
+COPY --from=build /layers/2/ /
+COPY --from=build /layers/3/ /
+COPY --from=build /layers/4/ /
+COPY --from=build /layers/5/ /
 
 # No activation script runs (tini is PID 1), so the prefix goes first on PATH.
 ENV PATH="/opt/venv/bin:$PATH"

@@ -183,6 +183,18 @@ export async function registryManifestAndHistory(
   return { manifest, history: (config.history ?? []) as HistoryStep[] };
 }
 
+/**
+ * The bytes a push of `next` sends to a registry that holds `previous`: the compressed blobs
+ * (layers and config) of `next` that `previous` does not have, as the registry skips a blob
+ * it already has. A rebuild after a small change should send only the layers it changed.
+ */
+export function bytesPushed(previous: RegistryManifest, next: RegistryManifest): number {
+  const held = new Set([previous.config, ...previous.layers].map((b) => b.digest));
+  return [next.config, ...next.layers]
+    .filter((b, i, all) => !held.has(b.digest) && all.findIndex((o) => o.digest === b.digest) === i)
+    .reduce((sum, b) => sum + b.size, 0);
+}
+
 /** The image config a registry serves for `reference` (repo:tag on a registry with basic auth). */
 export async function registryConfig(
   reference: string,

@@ -83,8 +83,17 @@ export const MINIMAL_SIZE_GOALS_MB: Record<WheelSet, number> = {
   complete: 320,
 };
 
+/**
+ * Cheap rebuilds (issue 19): the small package the e2e suite adds to its built image, from
+ * its own wheelhouse (provisioned `--no-deps`: it needs only numpy, pandas and packaging,
+ * which every set has), and the goal for what that rebuild's push sends: at most this share
+ * of the new image's compressed size.
+ */
+export const SMALL_CHANGE = { package: "xarray", wheelhouse: "xarray" } as const;
+export const REBUILD_PUSH_GOAL = 0.15;
+
 /** The host directory of one wheel set; throws when provisioning has not downloaded it. */
-export function wheelhouse(set: WheelSet): string {
+export function wheelhouse(set: WheelSet | typeof SMALL_CHANGE.wheelhouse): string {
   const dir = path.join(repoRoot(), "build", "wheelhouse", set);
   if (!fs.existsSync(path.join(dir, ".complete"))) {
     throw new Error(`wheelhouse ${dir} is missing or incomplete: ${PROVISION}`);

@@ -78,3 +78,26 @@ export function pruneRulesOf(dockerfile: string): string[][] {
     m[1].trim().split(" "),
   );
 }
+
+/** What split-layers.py printed: each layer's files and bytes, and the hard-link copies it made. */
+export interface SplitReport {
+  layers: { files: number; bytes: number }[];
+  /** Files of hard-link groups that fell in two layers: one more copy each (a link cannot span layers). */
+  copies: { files: number; bytes: number };
+}
+
+const SPLIT_LAYER_RE = /^slim-dask-split-layers: layer=(\d+) files=(\d+) bytes=(\d+)\s*$/;
+const SPLIT_COPIES_RE = /^slim-dask-split-layers: hard-link copies files=(\d+) bytes=(\d+)\s*$/;
+
+/** The split report of a build log; undefined when the split did not run (or was cached). */
+export function parseSplitReport(log: string): SplitReport | undefined {
+  const layers: SplitReport["layers"] = [];
+  for (const { text } of logLines(log)) {
+    const line = text.trim();
+    const layer = SPLIT_LAYER_RE.exec(line);
+    if (layer) layers[Number(layer[1]) - 1] = { files: Number(layer[2]), bytes: Number(layer[3]) };
+    const copies = SPLIT_COPIES_RE.exec(line);
+    if (copies) return { layers, copies: { files: Number(copies[1]), bytes: Number(copies[2]) } };
+  }
+  return undefined;
+}

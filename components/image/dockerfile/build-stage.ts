@@ -1,5 +1,5 @@
 import type { ImageRecipe } from "../recipe-types";
-import { buildImageFacts, isMultiStagePreset, PRESETS } from "./presets";
+import { buildImageFacts, HEAVY_DISTRIBUTIONS, isMultiStagePreset, PRESETS } from "./presets";
 import type { BaseImageFacts } from "./presets";
 import { run, shellWord, step } from "./text";
 
@@ -14,6 +14,9 @@ export const ASSET_DIR = "/tmp/slim-dask";
 
 /** Where the minimal runtime's root filesystem is assembled in the build stage. */
 export const MINIMAL_ROOT = "/runtime";
+
+/** Where `split-layers.py` sorts the runtime stage's files, one numbered directory per layer. */
+export const LAYER_DIR = "/layers";
 
 /** Debian's static BusyBox (package `busybox-static`), the minimal runtime's debug shell. */
 const BUSYBOX = "/bin/busybox";
@@ -116,6 +119,63 @@ function pipCommands(recipe: ImageRecipe, prefix: string): string[] {
     `python3 -m venv ${prefix}`,
     `${prefix}/bin/pip install ${[...flags, ...requirements(recipe).map(shellWord)].join(" ")}`,
   ];
+}
+
+/**
+ * True when the runtime stage copies the prefix in layers (see `assets/split-layers.py`):
+ * the pip preset with a runtime stage, whose distributions have RECORD files.
+ */
+export function splitsLayers(recipe: ImageRecipe): boolean {
+  return (
+    PRESETS[recipe.base].installer === "pip" &&
+    isMultiStagePreset(recipe.base, recipe.optimizations.smallBase)
+  );
+}
+
+/** A pip requirement's name and extras (`xarray[io]>=2024` -> `xarray[io]`). */
+function requirementName(requirement: string): string {
+  return (
+    /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?/.exec(requirement)?.[0].replace(/\s/g, "") ?? ""
+  );
+}
+
+/** PEP 503 normalisation, as split-layers.py compares names. */
+const normalized = (name: string) => name.toLowerCase().replace(/[-_.]+/g, "-");
+
+/**
+ * `split-layers.py`'s groups after the base layer (interpreter and everything no
+ * distribution owns): the heavy numeric distributions, dask, distributed and what they
+ * require, then one layer per package of the recipe's (what it requires that no earlier
+ * layer took), so adding or changing one pushes that one; the last layer gets the rest.
+ */
+function layerGroups(recipe: ImageRecipe): string[] {
+  const extras = recipe.daskExtras.length > 0 ? `[${recipe.daskExtras.join(",")}]` : "";
+  const heavy = new Set(HEAVY_DISTRIBUTIONS.map(normalized));
+  const own = recipe.pipPackages
+    .map(requirementName)
+    .filter((name) => !heavy.has(normalized(name.replace(/\[.*/, ""))));
+  return [
+    `--only ${HEAVY_DISTRIBUTIONS.join(",")}`,
+    `--closure ${shellWord(`dask${extras},distributed`)}`,
+    ...own.map((name) => `--each ${shellWord(name)}`),
+  ];
+}
+
+/** The numbers of the layer directories `split-layers.py` writes for this recipe (none: no split). */
+export function layerNumbers(recipe: ImageRecipe): number[] {
+  const count = splitsLayers(recipe) ? layerGroups(recipe).length + 2 : 0;
+  return Array.from({ length: count }, (_, i) => i + 1);
+}
+
+/**
+ * The split of `tree` into `LAYER_DIR`: the prefix, which is at the same path in the image
+ * (`--at`), or the minimal runtime's root, which is `/`.
+ */
+function splitCommand(recipe: ImageRecipe, tree: string): string {
+  const python = `${PRESETS[recipe.base].prefix}/bin/python`;
+  const at = tree === MINIMAL_ROOT ? [] : [`--at ${tree}`];
+  const words = [python, `${ASSET_DIR}/split-layers.py`, LAYER_DIR, tree, ...at];
+  return [...words, ...layerGroups(recipe)].join(" ");
 }
 
 /**
@@ -225,7 +285,16 @@ function installRun(recipe: ImageRecipe, prefix: string): string {
       "The prefix belongs to the run-as account, so the installer stays usable at run time.",
     );
   }
-  return step(why, run([...install, ...tailCommands(recipe, prefix)]));
+  const split = splitsLayers(recipe) && recipe.runtime === "image";
+  if (split) {
+    why.push(
+      "Last, the prefix is sorted into layers that change at different rates (interpreter,",
+      "heavy numeric packages, dask, the rest), with constant mtimes: see split-layers.py.",
+    );
+  }
+  const commands = [...install, ...tailCommands(recipe, prefix)];
+  if (split) commands.push(splitCommand(recipe, prefix));
+  return step(why, run(commands));
 }
 
 /**
@@ -298,7 +367,7 @@ function minimalRootRun(recipe: ImageRecipe, prefix: string): string {
   const words = [python, `${ASSET_DIR}/minimal-root.py`, MINIMAL_ROOT, prefix, uid, gid, name];
   if (recipe.optimizations.tini) words.push("--tini /usr/bin/tini");
   if (recipe.debugShell) words.push(`--shell ${BUSYBOX}`);
-  const commands = [words.join(" ")];
+  const commands = [words.join(" "), splitCommand(recipe, MINIMAL_ROOT)];
   if (recipe.bytecode === "compile") {
     commands.unshift(stdlibCompileCommand(python, recipe.optimizations.compactBytecode, true));
   }
@@ -309,7 +378,8 @@ function minimalRootRun(recipe: ImageRecipe, prefix: string): string {
   return step(
     [
       "The minimal runtime's whole filesystem: the venv, its interpreter and standard library,",
-      `the shared libraries they load (ldd), CA bundle, time zones, accounts, ${extras.join(", ")}.`,
+      `the shared libraries they load (ldd), CA bundle, time zones, accounts, ${extras.join(", ")};`,
+      "sorted into layers that change at different rates, with constant mtimes (split-layers.py).",
     ],
     run(commands),
   );

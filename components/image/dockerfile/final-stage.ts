@@ -1,5 +1,5 @@
 import type { ImageRecipe } from "../recipe-types";
-import { MINIMAL_ROOT, stdlibCompileCommand } from "./build-stage";
+import { LAYER_DIR, layerNumbers, stdlibCompileCommand } from "./build-stage";
 import { finalImageFacts, isMultiStagePreset, MINIMAL_RUNTIME, PRESETS } from "./presets";
 import type { BaseImageFacts, Userland } from "./presets";
 import { execForm, keyValues, run, step } from "./text";
@@ -148,43 +148,61 @@ export function finalStage(recipe: ImageRecipe): string[] {
   const facts = finalImageFacts(recipe.base, recipe.optimizations.smallBase);
   const blocks: string[] = [];
   const multiStage = isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
+  const layers = layerNumbers(recipe);
   if (multiStage) {
-    blocks.push(
-      step(`Runtime stage on ${facts.about}`, `FROM ${recipe.runtimeImage}`),
-      step(
-        "The pruned prefix, at the same path as in the build stage (scripts hard-code it).",
-        `COPY --from=build ${preset.prefix} ${preset.prefix}`,
-      ),
-    );
-    if (recipe.optimizations.tini && preset.tini === "apt-package") {
-      blocks.push(
-        step(
-          [
-            "Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,",
-            "which the runtime image has, as the prefix's own binaries need it too.",
-          ],
-          "COPY --from=build /usr/bin/tini /usr/bin/tini",
-        ),
-      );
-    }
-    if (recipe.bytecode === "compile" && preset.stdlib === "base-image") {
-      blocks.push(
-        step(
-          [
-            "The interpreter's standard library belongs to this image, which may ship it without",
-            "bytecode (python:*-slim does): compile it once, or every process compiles it again.",
-          ],
-          run([
-            stdlibCompileCommand(
-              `${preset.prefix}/bin/python`,
-              recipe.optimizations.compactBytecode,
+    blocks.push(step(`Runtime stage on ${facts.about}`, `FROM ${recipe.runtimeImage}`));
+    const tini =
+      recipe.optimizations.tini && preset.tini === "apt-package"
+        ? [
+            step(
+              [
+                "Debian's tini (28 KB, not the 708 KB tini-static): it needs only the C library,",
+                "which the runtime image has, as the prefix's own binaries need it too.",
+              ],
+              "COPY --from=build /usr/bin/tini /usr/bin/tini",
             ),
-          ]),
-        ),
-      );
+          ]
+        : [];
+    if (layers.length > 0) {
+      // The prefix's layers come last: a step after a COPY that changed runs again, and the
+      // directories it writes to get new mtimes, so its layer would be new every time.
+      return [
+        ...blocks,
+        ...stdlibCompile(recipe),
+        ...accountAsRoot(recipe, facts),
+        ...tini,
+        ...prefixCopies(recipe, layers),
+        ...finalConfig(recipe, preset.prefix, facts),
+      ];
     }
+    blocks.push(...prefixCopies(recipe, layers), ...tini, ...stdlibCompile(recipe));
   }
+  return [...blocks, ...accountAsRoot(recipe, facts), ...finalConfig(recipe, preset.prefix, facts)];
+}
+
+/**
+ * The runtime stage's compile of its own standard library, with bytecode `compile`: that
+ * image owns it, and may ship it without bytecode (python:*-slim does). Run by the base's
+ * `python3`, the interpreter the build stage made the venv with (the same image).
+ */
+function stdlibCompile(recipe: ImageRecipe): string[] {
+  if (recipe.bytecode !== "compile" || PRESETS[recipe.base].stdlib !== "base-image") return [];
+  return [
+    step(
+      [
+        "The interpreter's standard library belongs to this image, which may ship it without",
+        "bytecode (python:*-slim does): compile it once, or every process compiles it again.",
+      ],
+      run([stdlibCompileCommand("python3", recipe.optimizations.compactBytecode)]),
+    ),
+  ];
+}
+
+/** The account, as root: `USER 0` first in a runtime stage on a base that runs as another user. */
+function accountAsRoot(recipe: ImageRecipe, facts: BaseImageFacts): string[] {
+  const multiStage = isMultiStagePreset(recipe.base, recipe.optimizations.smallBase);
   // A single stage already switched to root before installing (see the build stage).
+  const blocks: string[] = [];
   if (multiStage && facts.user !== "root") {
     blocks.push(
       step(
@@ -193,10 +211,43 @@ export function finalStage(recipe: ImageRecipe): string[] {
       ),
     );
   }
+  return [...blocks, createUser(recipe, facts.userland)];
+}
+
+/**
+ * The prefix (or the minimal runtime's root, `dest` /) from the build stage: in one COPY,
+ * or one per layer `split-layers.py` sorted it into. A registry stores a layer once, so a
+ * rebuild that changed one package pushes that package's layer, not the whole tree.
+ */
+function prefixCopies(recipe: ImageRecipe, layers: number[]): string[] {
+  const prefix = PRESETS[recipe.base].prefix;
+  const minimal = recipe.runtime === "minimal";
+
+  if (layers.length === 0) {
+    return [
+      step(
+        "The pruned prefix, at the same path as in the build stage (scripts hard-code it).",
+        `COPY --from=build ${prefix} ${prefix}`,
+      ),
+    ];
+  }
+  const what = minimal
+    ? [
+        "The assembled root, every file at the path it had in the build stage (scripts and the",
+        "loader hard-code them; the accounts, /tmp and the home directory were made there),",
+      ]
+    : ["The pruned prefix, at the same path as in the build stage (scripts hard-code it),"];
   return [
-    ...blocks,
-    createUser(recipe, facts.userland),
-    ...finalConfig(recipe, preset.prefix, facts),
+    step(
+      [
+        ...what,
+        "in layers from the least to the most often changed: interpreter and what no package",
+        "owns, heavy numeric packages, dask and its requirements, the rest. Unchanged layers",
+        "are byte-identical (constant mtimes), so a registry that has them is not sent them;",
+        "each holds its files' parent directories too, or their times would be the copy's.",
+      ],
+      ...layers.map((n) => `COPY --from=build ${LAYER_DIR}/${n}/ /`),
+    ),
   ];
 }
 
@@ -212,13 +263,7 @@ function minimalStage(recipe: ImageRecipe): string[] {
   const prefix = PRESETS[recipe.base].prefix;
   return [
     step(`Runtime stage on ${MINIMAL_RUNTIME.about}`, `FROM ${recipe.runtimeImage}`),
-    step(
-      [
-        "The assembled root: every file at the path it had in the build stage (scripts and the",
-        "loader hard-code them); the accounts, /tmp and the home directory were made there.",
-      ],
-      `COPY --from=build ${MINIMAL_ROOT}/ /`,
-    ),
+    ...prefixCopies(recipe, layerNumbers(recipe)),
     ...finalConfig(recipe, prefix, MINIMAL_RUNTIME),
   ];
 }

@@ -3,7 +3,7 @@ import { buildStage } from "./build-stage";
 import { finalStage } from "./final-stage";
 import { dockerfile } from "./text";
 
-export { pruneRules } from "./build-stage";
+export { pruneRules, splitsLayers } from "./build-stage";
 export { PRESETS } from "./presets";
 
 /**

@@ -198,3 +198,18 @@ export function finalImageFacts(base: BasePreset, smallBase: boolean): BaseImage
 export function isMultiStagePreset(base: BasePreset, smallBase: boolean): boolean {
   return smallBase && PRESETS[base].runtime !== undefined;
 }
+
+/**
+ * The pip preset's heavy numeric distributions: the runtime stage's second layer, after the
+ * interpreter's, as they are the largest and change least often (whichever package asked for
+ * them). Those not installed are skipped.
+ */
+export const HEAVY_DISTRIBUTIONS: readonly string[] = [
+  "llvmlite",
+  "numba",
+  "numpy",
+  "pandas",
+  "pyarrow",
+  "scikit-learn",
+  "scipy",
+];

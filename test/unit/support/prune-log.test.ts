@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSteps, logLines } from "../../support/build-log";
-import { parsePruneReport, pruneRulesOf } from "../../support/prune-log";
+import { parsePruneReport, pruneRulesOf, parseSplitReport } from "../../support/prune-log";
 
 /**
  * The fixtures are excerpts of real output (2026-12-01, Docker 20.10.24): the article set's
@@ -138,5 +138,35 @@ describe("build logs", () => {
         ],
       });
     }
+  });
+});
+
+describe("parseSplitReport", () => {
+  const lines = [
+    "slim-dask-split-layers: layer=1 files=5 bytes=14055",
+    "slim-dask-split-layers: layer=2 files=4532 bytes=151957973",
+    "slim-dask-split-layers: layer=3 files=1975 bytes=40698118",
+    "slim-dask-split-layers: layer=4 files=0 bytes=0",
+    "slim-dask-split-layers: hard-link copies files=5 bytes=4069",
+  ];
+  const expected = {
+    layers: [
+      { files: 5, bytes: 14055 },
+      { files: 4532, bytes: 151957973 },
+      { files: 1975, bytes: 40698118 },
+      { files: 0, bytes: 0 },
+    ],
+    copies: { files: 5, bytes: 4069 },
+  };
+
+  test("reads each layer and the hard-link copies, from either builder's output", () => {
+    expect(parseSplitReport(lines.join("\n"))).toEqual(expected);
+    const buildkit = lines.map((l, i) => `#14 ${(12.5 + i).toFixed(3)} ${l}`).join("\n");
+    expect(parseSplitReport(buildkit)).toEqual(expected);
+  });
+
+  test("a build whose split did not run (or was cached) has no report", () => {
+    expect(parseSplitReport(lines.slice(0, 4).join("\n"))).toBeUndefined();
+    expect(parseSplitReport("#14 CACHED")).toBeUndefined();
   });
 });
