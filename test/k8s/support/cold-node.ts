@@ -70,16 +70,36 @@ export function goDurationSeconds(text: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]], 0);
 }
 
+/** A container of the release's on `image`; an image without slim-dask's shims runs the chart's `dask-worker` / `dask-scheduler` as `entrypoint` (`dask worker`, `dask scheduler`). */
+export function containerOn<C extends { args?: string[] }>(
+  container: C,
+  image: string,
+  entrypoint?: string[],
+): C & { image: string; imagePullPolicy: string } {
+  const args = container.args ?? [];
+  return {
+    ...container,
+    image,
+    imagePullPolicy: "IfNotPresent",
+    args: entrypoint ? [...entrypoint, ...args.slice(1)] : args,
+  };
+}
+
+/** The only container of a Deployment's pod template; the chart's templates have one. */
+export function onlyContainer<C>(containers: C[], what: string): C {
+  const [container, ...others] = containers;
+  if (!container || others.length > 0) {
+    throw new Error(`the chart's ${what} template should have exactly one container`);
+  }
+  return container;
+}
+
 /** The worker container of the release's worker Deployment, as a bare pod that runs `image`. */
 export function coldWorkerPod(
   template: { metadata?: object; spec: Pod["spec"] & Record<string, unknown> },
   options: { name: string; namespace: string; image: string; entrypoint?: string[] },
 ): object {
-  const [container, ...others] = template.spec.containers;
-  if (!container || others.length > 0) {
-    throw new Error("the chart's worker template should have exactly one container");
-  }
-  const args = container.args ?? [];
+  const container = onlyContainer(template.spec.containers, "worker");
   return {
     apiVersion: "v1",
     kind: "Pod",
@@ -92,17 +112,28 @@ export function coldWorkerPod(
     spec: {
       ...template.spec,
       restartPolicy: "Never",
-      containers: [
-        {
-          ...container,
-          image: options.image,
-          imagePullPolicy: "IfNotPresent",
-          // An image without slim-dask's shims runs the chart's `dask-worker` as `dask worker`.
-          args: options.entrypoint ? [...options.entrypoint, ...args.slice(1)] : args,
-        },
-      ],
+      containers: [containerOn(container, options.image, options.entrypoint)],
     },
   };
+}
+
+/**
+ * The JSON patch that moves the release's scheduler Deployment to `image` (its one
+ * container, args mapped as {@link containerOn} does).
+ */
+export function schedulerPatch(
+  containers: { args?: string[] }[],
+  image: string,
+  entrypoint?: string[],
+): object[] {
+  const container = onlyContainer(containers, "scheduler");
+  return [
+    {
+      op: "replace",
+      path: "/spec/template/spec/containers/0",
+      value: containerOn(container, image, entrypoint),
+    },
+  ];
 }
 
 /** crictl against the cluster's containerd (image and runtime endpoints). */

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   chainIds,
   coldWorkerPod,
+  schedulerPatch,
   goDurationSeconds,
   EMPTY_LAYER,
   parsePulledMessage,
@@ -123,6 +124,43 @@ describe("coldWorkerPod", () => {
   it("refuses a template with other than one container", () => {
     expect(() => coldWorkerPod({ spec: { ...template.spec, containers: [] } }, options)).toThrow(
       /exactly one container/,
+    );
+  });
+});
+
+describe("schedulerPatch", () => {
+  const scheduler = {
+    name: "cold-dask-scheduler",
+    image: "registry/slim-dask/cold-minimal@sha256:1",
+    args: ["dask-scheduler", "--port=8786", "--dashboard-address=:8787"],
+    ports: [{ containerPort: 8786 }],
+  };
+
+  it("moves the scheduler's one container to the image, running `dask scheduler` where asked", () => {
+    expect(schedulerPatch([scheduler], "registry/naive@sha256:2", ["dask", "scheduler"])).toEqual([
+      {
+        op: "replace",
+        path: "/spec/template/spec/containers/0",
+        value: {
+          ...scheduler,
+          image: "registry/naive@sha256:2",
+          imagePullPolicy: "IfNotPresent",
+          args: ["dask", "scheduler", "--port=8786", "--dashboard-address=:8787"],
+        },
+      },
+    ]);
+  });
+
+  it("keeps the chart's args for an image with slim-dask's entry points", () => {
+    const [op] = schedulerPatch([scheduler], "registry/slim@sha256:3") as {
+      value: { args: string[] };
+    }[];
+    expect(op.value.args).toEqual(scheduler.args);
+  });
+
+  it("refuses a template with other than one container", () => {
+    expect(() => schedulerPatch([scheduler, scheduler], "x@sha256:4")).toThrow(
+      /scheduler template should have exactly one container/,
     );
   });
 });
