@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import { secondsBetween, timestampOf } from "../../support/cold-start";
 import { exec, waitFor } from "../../support/exec";
+import { chainIds } from "../../support/layers";
 import { apply, clusterEnv, containerdSocket, getJson, kubectl } from "./cluster-env";
 import { podEventMessages, type Pod } from "./pods";
 
@@ -29,23 +29,6 @@ export interface NodeImage {
   digest: string;
   /** The config's `rootfs.diff_ids`: the node's snapshots are named by their chain IDs. */
   diffIds: string[];
-}
-
-/**
- * The OCI chain IDs of an image's layers: containerd names each committed snapshot by one, so
- * none of them existing means the node holds nothing of the image unpacked.
- */
-export function chainIds(diffIds: string[]): string[] {
-  const out: string[] = [];
-  for (const diffId of diffIds) {
-    const previous = out[out.length - 1];
-    out.push(
-      previous === undefined
-        ? diffId
-        : `sha256:${createHash("sha256").update(`${previous} ${diffId}`).digest("hex")}`,
-    );
-  }
-  return out;
 }
 
 /**
