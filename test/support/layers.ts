@@ -29,8 +29,10 @@ export function chainIds(diffIds: string[]): string[] {
   return out;
 }
 
-/** IDs of the local images (intermediate ones included) that hold one of these chain IDs. */
-export async function imagesHoldingLayers(chains: string[]): Promise<string[]> {
+/** The local images (intermediate ones included) that hold one of these chain IDs. */
+export async function imagesHoldingLayers(
+  chains: string[],
+): Promise<{ id: string; layers: string[] }[]> {
   const wanted = new Set(chains);
   const listed = await docker(["images", "--all", "--quiet", "--no-trunc"]);
   const ids = [...new Set(listed.stdout.split("\n").filter(Boolean))];
@@ -47,10 +49,30 @@ export async function imagesHoldingLayers(chains: string[]): Promise<string[]> {
     .filter(Boolean)
     .map((line) => {
       const space = line.indexOf(" ");
-      return { id: line.slice(0, space), layers: JSON.parse(line.slice(space + 1)) as string[] };
+      const layers = (JSON.parse(line.slice(space + 1)) as string[] | null) ?? [];
+      return { id: line.slice(0, space), layers };
     })
-    .filter(({ layers }) => chainIds(layers ?? []).some((c) => wanted.has(c)))
-    .map(({ id }) => id);
+    .filter(({ layers }) => chainIds(layers).some((c) => wanted.has(c)));
+}
+
+/**
+ * Removes every local image holding one of these chain IDs, so that the next pull unpacks
+ * those layers afresh. Children go before parents (a legacy build's intermediate images
+ * cannot go while a child holds them, and removing a child takes its untagged parents).
+ */
+export async function removeImagesHoldingLayers(chains: string[]): Promise<void> {
+  for (let pass = 0; pass < 3; pass++) {
+    const holders = await imagesHoldingLayers(chains);
+    if (holders.length === 0) return;
+    holders.sort((a, b) => b.layers.length - a.layers.length);
+    for (const { id } of holders) await docker(["rmi", "--force", id], { allowFailure: true });
+  }
+  const left = await imagesHoldingLayers(chains);
+  if (left.length > 0) {
+    throw new Error(
+      `images still hold the layers (a container may use them): ${left.map((h) => h.id).join(", ")}`,
+    );
+  }
 }
 
 /** What a fresh unpack of one layer counts: its files' bytes and its symlinks' target bytes. */
