@@ -6,11 +6,12 @@
 #        [--each REQUIREMENTS]...
 # OUT must not exist yet. Each layer directory holds TREE's files at the path TREE has in the
 # image (--at, default /: OUT/N/opt/venv/... for `--at /opt/venv`), so it is copied to / with
-# its parent directories: a parent the copy did not write would keep the time of the copy. Each --only (names of distributions) and --closure (requirements,
+# its parent directories: a parent the copy did not write would keep the time of the copy.
+# Each --only (names of distributions) and --closure (requirements,
 # `dask[complete],distributed`: them and everything they require, from the installed
 # metadata) makes one layer, in the order given; --each, one such layer per requirement (the
-# user's packages: adding one adds its own layer, the others stay as they were). OUT/1 receives what no installed
-# distribution owns (interpreter, standard library, venv skeleton, shims...); OUT/2... the
+# user's packages: adding one adds its own layer, the others stay as they were). OUT/1
+# receives what no installed distribution owns (interpreter, standard library, venv skeleton, shims...); OUT/2... the
 # distributions of each option not taken by an earlier one; the last, the other
 # distributions (the user's packages). A file belongs to the distribution whose
 # *.dist-info/RECORD lists it; bytecode to its source's; another file below site-packages to
