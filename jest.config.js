@@ -7,7 +7,7 @@
 const common = {
   preset: "ts-jest",
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }] },
   moduleNameMapper: {
     // Examples import the package by name, as a user's program does.
     "^slim-dask$": "<rootDir>/index.ts",
