@@ -120,13 +120,17 @@ async function schedulerOn(image: Measured) {
   return (await releaseDeployment("worker")).spec.template as Parameters<typeof coldWorkerPod>[0];
 }
 
+/** The name of the release's scheduler or worker Deployment. */
+const deploymentName = (component: "scheduler" | "worker") =>
+  `${chartFullname(RELEASE)}-${component}`;
+
 /** The release's scheduler or worker Deployment. */
 function releaseDeployment(component: "scheduler" | "worker") {
   return getJson<{ spec: { template: { spec: Pod["spec"] } } }>([
     "-n",
     NAMESPACE,
     "deployment",
-    `${chartFullname(RELEASE)}-${component}`,
+    deploymentName(component),
   ]);
 }
 
@@ -136,7 +140,7 @@ function releaseDeployment(component: "scheduler" | "worker") {
  * for the new pod.
  */
 async function moveSchedulerTo(image: Measured): Promise<void> {
-  const name = `${chartFullname(RELEASE)}-scheduler`;
+  const name = deploymentName("scheduler");
   const { spec } = await releaseDeployment("scheduler");
   const patch = schedulerPatch(
     spec.template.spec.containers,
