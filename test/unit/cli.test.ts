@@ -15,8 +15,16 @@ function cli(args: string[], stdin?: string): { code: number; out: string; err: 
   return { code, out, err };
 }
 
+/** The config dirs the tests wrote, removed after the suite (they were left in /tmp). */
+const configDirs: string[] = [];
+afterAll(() => {
+  for (const dir of configDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function writeConfig(content: string, ext = "yaml"): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-cli-")), `config.${ext}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slim-dask-cli-"));
+  configDirs.push(dir);
+  const file = path.join(dir, `config.${ext}`);
   fs.writeFileSync(file, content);
   return file;
 }
